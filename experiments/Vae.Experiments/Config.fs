@@ -1,0 +1,170 @@
+// One sweep point's configuration: the F# record scripts build grids from ({ baseline with Dz = 5 }),
+// its canonical text and the run id derived from it, and the two budgets (quick default, the paper's full).
+// Must not: run anything or know about folders; conversion to the C# option records lives in the core bridge.
+namespace Vae.Experiments
+
+open System
+open System.Globalization
+open System.Security.Cryptography
+open System.Text
+
+/// SGVB estimator (paper Sec. 2.3): A = eq. 6 (Monte Carlo KL), B = eq. 7 (closed-form KL).
+type Estimator =
+    | A
+    | B
+
+/// Parameter update rule over the flat parameter buffer.
+type Optimizer =
+    | Sgd
+    | Adagrad
+    | Adam
+
+/// Decoder likelihood p(x|z): Bernoulli from logits (binary or binarized data) or Gaussian (Frey Face).
+type Likelihood =
+    | Bernoulli
+    | Gaussian
+
+/// One training run, everything that can change its numbers. Execution settings that must not change the
+/// numbers' meaning (parallelism, shard, folders) live in Settings, so they never enter the run id.
+type Config =
+    { /// Catalog name: mnist, fashion-mnist, binarized-mnist, caltech101-28, frey-face, synthetic.
+      Dataset: string
+      /// Data variant: dynamic | fixed | static (binarizations) or grey (grey levels in [0, 1]).
+      Variant: string
+      Likelihood: Likelihood
+      /// Hidden layer sizes of encoder and decoder, e.g. [500] (paper MNIST) or [200] (paper Frey Face).
+      Hidden: int list
+      /// Hidden activation: tanh (paper), relu, softplus.
+      Activation: string
+      /// Latent size Dz.
+      Dz: int
+      /// Noise samples per datapoint L.
+      L: int
+      Estimator: Estimator
+      Optimizer: Optimizer
+      LearningRate: float
+      /// Minibatch size M.
+      BatchSize: int
+      /// The paper's weight decay: a N(0, I) prior on the parameters, scaled per datapoint.
+      WeightPrior: bool
+      /// Standard deviation of the N(0, s^2) initialisation (paper: 0.01).
+      InitStd: float
+      /// Training budget in training samples seen (the x-axis of the paper's Fig. 2).
+      TrainSamples: int64
+      /// Importance samples K for the final log p(x) estimate; 0 skips it.
+      EvalK: int
+      /// Test points used for the log p(x) estimate; 0 = the whole test set.
+      EvalPoints: int
+      Seed: int }
+
+/// A training budget: how long each point trains and how hard it is evaluated.
+type Budget =
+    { Name: string
+      TrainSamples: int64
+      EvalK: int
+      EvalPoints: int }
+
+module Budget =
+    /// Default: a sweep-dz run finishes in a few minutes on 2 cores (5 MNIST epochs per point, K=100 on 1000 test points).
+    let quick = { Name = "quick"; TrainSamples = 300_000L; EvalK = 100; EvalPoints = 1000 }
+
+    /// The paper's budget: 10^8 training samples (the end of Fig. 2's x-axis), K=5000 on the whole test set.
+    let full = { Name = "full"; TrainSamples = 100_000_000L; EvalK = 5000; EvalPoints = 0 }
+
+module Config =
+    /// Bump when the meaning of a field changes, so old results are not mistaken for new ones.
+    [<Literal>]
+    let SchemaVersion = "cfg1"
+
+    /// The paper's MNIST setting (Sec. 5, App. C): 784-500-20, tanh, M=100, L=1, estimator B, Adagrad with a
+    /// global step from {0.01, 0.02, 0.1} (0.02 here), weight prior N(0, I), init N(0, 0.01^2); quick budget.
+    let baseline =
+        { Dataset = "mnist"
+          Variant = "dynamic"
+          Likelihood = Bernoulli
+          Hidden = [ 500 ]
+          Activation = "tanh"
+          Dz = 20
+          L = 1
+          Estimator = B
+          Optimizer = Adagrad
+          LearningRate = 0.02
+          BatchSize = 100
+          WeightPrior = true
+          InitStd = 0.01
+          TrainSamples = Budget.quick.TrainSamples
+          EvalK = Budget.quick.EvalK
+          EvalPoints = Budget.quick.EvalPoints
+          Seed = 1 }
+
+    /// Applies a budget's training length and evaluation effort.
+    let withBudget (b: Budget) (c: Config) =
+        { c with TrainSamples = b.TrainSamples; EvalK = b.EvalK; EvalPoints = b.EvalPoints }
+
+    /// The likelihood, variant and hidden size each dataset calls for (paper: 500 hidden for MNIST,
+    /// 200 for Frey Face with a Gaussian decoder on grey levels; binary data use a Bernoulli decoder).
+    let forDataset (name: string) (c: Config) =
+        match name with
+        | "frey-face" -> { c with Dataset = name; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200 ] }
+        | "binarized-mnist" -> { c with Dataset = name; Variant = "static"; Likelihood = Bernoulli }
+        | "caltech101-28" | "caltech101-16" -> { c with Dataset = name; Variant = "static"; Likelihood = Bernoulli }
+        | "mnist" | "fashion-mnist" -> { c with Dataset = name; Variant = "dynamic"; Likelihood = Bernoulli }
+        | _ -> { c with Dataset = name }
+
+    let estimatorName = function A -> "A" | B -> "B"
+    let optimizerName = function Sgd -> "sgd" | Adagrad -> "adagrad" | Adam -> "adam"
+    let likelihoodName = function Bernoulli -> "bernoulli" | Gaussian -> "gaussian"
+
+    /// Shortest round-trip text of a float, independent of the machine's culture.
+    let num (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
+
+    /// Every field, in a fixed order, as key=value pairs: the source of the run id and of the manifest.
+    let fields (c: Config) : (string * string) list =
+        [ "dataset", c.Dataset
+          "variant", c.Variant
+          "likelihood", likelihoodName c.Likelihood
+          "hidden", (c.Hidden |> List.map string |> String.concat "-")
+          "activation", c.Activation
+          "dz", string c.Dz
+          "l", string c.L
+          "estimator", estimatorName c.Estimator
+          "optimizer", optimizerName c.Optimizer
+          "lr", num c.LearningRate
+          "m", string c.BatchSize
+          "weight_prior", (if c.WeightPrior then "1" else "0")
+          "init_std", num c.InitStd
+          "train_samples", string c.TrainSamples
+          "eval_k", string c.EvalK
+          "eval_points", string c.EvalPoints
+          "seed", string c.Seed ]
+
+    /// Canonical text: schema version then every field; equal configs give equal text on any machine.
+    let canonical (c: Config) =
+        SchemaVersion :: (fields c |> List.map (fun (k, v) -> k + "=" + v)) |> String.concat "|"
+
+    /// First 10 hex digits of SHA-256 of the canonical text (never .NET's per-process randomized GetHashCode).
+    let hash (c: Config) =
+        let bytes = SHA256.HashData(Encoding.UTF8.GetBytes(canonical c))
+        Convert.ToHexString(bytes).ToLowerInvariant().Substring(0, 10)
+
+    /// Readable, deterministic folder name: the fields a sweep usually varies, then the hash of all fields.
+    let runId (c: Config) =
+        let slug =
+            sprintf "%s-dz%d-L%d-%s-%s-lr%s" c.Dataset c.Dz c.L (estimatorName c.Estimator) (optimizerName c.Optimizer)
+                (num c.LearningRate)
+        slug + "-" + hash c
+
+    /// Clear errors for settings no run can use, naming the field and the value found.
+    let validate (c: Config) =
+        let fail (msg: string) = invalidArg "config" (msg + " in " + canonical c)
+        if String.IsNullOrWhiteSpace c.Dataset then fail "dataset is empty"
+        if c.Dz < 1 then fail $"Dz ({c.Dz}) must be >= 1"
+        if c.L < 1 then fail $"L ({c.L}) must be >= 1"
+        if c.BatchSize < 1 then fail $"batch size M ({c.BatchSize}) must be >= 1"
+        if List.isEmpty c.Hidden || c.Hidden |> List.exists (fun h -> h < 1) then
+            fail $"hidden sizes {c.Hidden} must be a non-empty list of positive sizes"
+        if not (c.LearningRate > 0.0) then fail $"learning rate ({num c.LearningRate}) must be > 0"
+        if not (c.InitStd > 0.0) then fail $"init std ({num c.InitStd}) must be > 0"
+        if c.TrainSamples < 1L then fail $"train samples ({c.TrainSamples}) must be >= 1"
+        if c.EvalK < 0 || c.EvalPoints < 0 then fail $"EvalK ({c.EvalK}) and EvalPoints ({c.EvalPoints}) must be >= 0"
+        c

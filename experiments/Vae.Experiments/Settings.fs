@@ -1,0 +1,90 @@
+// Execution settings of a script run (folders, shard, parallelism, budget) and their parsing from the
+// command line and environment. Command line beats environment beats defaults.
+// Must not: touch configs' identity: nothing here may change a run's numbers or its run id.
+namespace Vae.Experiments
+
+open System
+
+/// How a sweep is executed; none of it enters a run id.
+type Settings =
+    { /// Folder holding results/<experiment>/<run-id>/.
+      ResultsRoot: string
+      /// Data root handed to the core (--data > VAE_DATA > the core's default).
+      DataDir: string option
+      /// Run only points k with k % n = i - 1 (1-based i of n), so machines can split a sweep.
+      Shard: (int * int) option
+      /// Points trained at the same time.
+      Parallel: int
+      /// BLAS threads inside each point.
+      BlasThreads: int
+      Budget: Budget
+      /// Print the plan and stop.
+      DryRun: bool }
+
+module Settings =
+    let usage =
+        """options:
+  --full              the paper's budget (default: a quick budget that finishes in minutes)
+  --shard i/n         run only every n-th point, starting at the i-th (1 <= i <= n); env VAE_SHARD
+  --parallel N        points trained at once (default: cores); env VAE_PARALLEL
+  --blas-threads N    BLAS threads per point (default: cores / parallel); env VAE_BLAS_THREADS
+  --results DIR       results root (default: results/ in the repository); env VAE_RESULTS
+  --data DIR          data root; env VAE_DATA
+  --dry-run           print the plan only"""
+
+    /// Parses "i/n" (1 <= i <= n) with an error naming what was found.
+    let parseShard (source: string) (s: string) =
+        let bad () =
+            invalidArg "shard" $"{source} '{s}': expected i/n with 1 <= i <= n, e.g. 2/4"
+        match s.Split('/') with
+        | [| a; b |] ->
+            match Int32.TryParse(a.Trim()), Int32.TryParse(b.Trim()) with
+            | (true, i), (true, n) when n >= 1 && i >= 1 && i <= n -> (i, n)
+            | _ -> bad ()
+        | _ -> bad ()
+
+    let private positive (source: string) (s: string) =
+        match Int32.TryParse s with
+        | true, v when v >= 1 -> v
+        | _ -> invalidArg "settings" $"{source} '{s}': expected a whole number >= 1"
+
+    /// Settings from script arguments and an environment lookup (pass Environment.GetEnvironmentVariable
+    /// wrapped in Option in scripts; a map in tests). Unknown arguments are an error listing the options.
+    let parse (defaultResultsRoot: string) (argv: string list) (env: string -> string option) =
+        let cores = Environment.ProcessorCount
+        let envNonEmpty k = env k |> Option.filter (String.IsNullOrWhiteSpace >> not)
+        let rec go (acc: Map<string, string>) args =
+            match args with
+            | [] -> acc
+            | ("--full" | "--dry-run" as f) :: rest -> go (acc.Add(f, "1")) rest
+            | ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" as f) :: v :: rest ->
+                go (acc.Add(f, v)) rest
+            | [ ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" as f) ] ->
+                invalidArg "argv" $"{f} needs a value\n{usage}"
+            | a :: _ -> invalidArg "argv" $"unknown argument '{a}'\n{usage}"
+        let cli = go Map.empty argv
+        let pick flag envName =
+            match cli.TryFind flag with
+            | Some v -> Some(flag, v)
+            | None -> envNonEmpty envName |> Option.map (fun v -> (envName, v))
+        let full =
+            cli.ContainsKey "--full" || (envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true"))
+        let par = pick "--parallel" "VAE_PARALLEL" |> Option.map (fun (s, v) -> positive s v)
+        let threads = pick "--blas-threads" "VAE_BLAS_THREADS" |> Option.map (fun (s, v) -> positive s v)
+        let par, threads =
+            match par, threads with
+            | Some p, Some t -> p, t
+            | Some p, None -> p, max 1 (cores / p)
+            | None, Some t -> max 1 (cores / t), t
+            | None, None -> cores, 1 // one BLAS thread per point: see the measurement in the README
+        { ResultsRoot = pick "--results" "VAE_RESULTS" |> Option.map snd |> Option.defaultValue defaultResultsRoot
+          DataDir = pick "--data" "VAE_DATA" |> Option.map snd
+          Shard = pick "--shard" "VAE_SHARD" |> Option.map (fun (s, v) -> parseShard s v)
+          Parallel = par
+          BlasThreads = threads
+          Budget = if full then Budget.full else Budget.quick
+          DryRun = cli.ContainsKey "--dry-run" }
+
+    /// Settings from the real command line and environment (what the scripts call).
+    let fromCommandLine (defaultResultsRoot: string) (argv: string seq) =
+        parse defaultResultsRoot (List.ofSeq argv) (fun k -> Environment.GetEnvironmentVariable k |> Option.ofObj)

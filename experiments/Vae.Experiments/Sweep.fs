@@ -1,0 +1,148 @@
+// The sweep machinery: a grid of configs -> a plan (ids, shard, finished or not) -> parallel execution of
+// the unfinished points, each in its own folder, with the plan printed first and progress while running.
+// Must not: train (the backend does) or format tables (Tables does); results are read back from disk only.
+namespace Vae.Experiments
+
+open System
+open System.Collections.Concurrent
+open System.Diagnostics
+open System.IO
+open System.Threading
+open System.Threading.Tasks
+
+/// One grid point: its position in the whole grid, its config, id and folder.
+type Point =
+    { Index: int
+      Config: Config
+      RunId: string
+      Dir: string }
+
+/// What a sweep will do: all points of the grid, this shard's share, and which of those are already finished.
+type Plan =
+    { Experiment: string
+      All: Point list
+      Mine: Point list
+      Finished: Point list
+      Todo: Point list
+      /// Grid entries dropped because an equal config (same run id) came earlier.
+      Duplicates: int }
+
+/// The outcome of executing a plan: this shard's finished rows (read back from disk) and what failed.
+type SweepResult =
+    { Rows: Row list
+      Ran: int
+      Skipped: int
+      Failed: (string * string) list }
+
+module Sweep =
+    /// Every n-th item starting at the i-th (1-based), by position in the whole grid: shards 1..n partition it.
+    let shardOf (shard: (int * int) option) (items: 'a list) =
+        match shard with
+        | None -> items
+        | Some(i, n) -> items |> List.indexed |> List.filter (fun (k, _) -> k % n = i - 1) |> List.map snd
+
+    /// Ids, folders, shard and finished state for a grid; configs are validated here, before anything runs.
+    let plan (settings: Settings) (experiment: string) (grid: Config list) =
+        if String.IsNullOrWhiteSpace experiment || experiment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 then
+            invalidArg "experiment" $"experiment name '{experiment}' must be a plain folder name"
+        let unique = grid |> List.map Config.validate |> List.distinctBy Config.runId
+        let all =
+            unique
+            |> List.mapi (fun i c ->
+                let id = Config.runId c
+                { Index = i; Config = c; RunId = id; Dir = RunStore.runDir settings.ResultsRoot experiment id })
+        let mine = shardOf settings.Shard all
+        let finished, todo = mine |> List.partition (fun p -> RunStore.isFinished p.Dir)
+        { Experiment = experiment
+          All = all
+          Mine = mine
+          Finished = finished
+          Todo = todo
+          Duplicates = grid.Length - unique.Length }
+
+    let private duration (s: float) =
+        let t = TimeSpan.FromSeconds(max 0.0 s)
+        if t.TotalHours >= 1.0 then $"{int t.TotalHours}h{t.Minutes:D2}m"
+        elif t.TotalMinutes >= 1.0 then $"{int t.TotalMinutes}m{t.Seconds:D2}s"
+        else $"{s:F1}s"
+
+    /// The plan as printed before starting: budget, shard, parallelism, and each point with its state.
+    let describe (settings: Settings) (backend: Backend) (p: Plan) =
+        let shard =
+            match settings.Shard with
+            | Some(i, n) -> $"shard {i}/{n}: {p.Mine.Length} of {p.All.Length} points"
+            | None -> $"{p.All.Length} points"
+        let b = settings.Budget
+        let evalPts = if b.EvalPoints = 0 then "all" else string b.EvalPoints
+        [ yield $"== {p.Experiment}: {shard}; {p.Finished.Length} finished (skipped), {p.Todo.Length} to run"
+          yield $"   budget {b.Name}: {b.TrainSamples:N0} training samples per point, log p(x) with K={b.EvalK} on {evalPts} test points"
+          yield $"   backend {backend.Name}; {settings.Parallel} point(s) at once x {settings.BlasThreads} BLAS thread(s)"
+          yield $"   results -> {Path.Combine(settings.ResultsRoot, p.Experiment)}"
+          if p.Duplicates > 0 then yield $"   {p.Duplicates} duplicate grid entr(ies) dropped (same run id)"
+          for pt in p.Mine do
+              let state = if RunStore.isFinished pt.Dir then "done" else "todo"
+              yield $"   [{state}] {pt.RunId}" ]
+        |> String.concat Environment.NewLine
+
+    /// Runs one point: clean folder, manifest first, then training, curve, and metrics.json last.
+    let private runPoint (settings: Settings) (backend: Backend) (blas: string) (commit: string) (experiment: string)
+                         (log: string -> unit) (pt: Point) =
+        if RunStore.prepare pt.Dir then log $"   {pt.RunId}: removed an unfinished earlier attempt"
+        RunStore.writeManifest pt.Dir experiment backend.Name blas settings.BlasThreads commit pt.Config
+        let lastPrint = Stopwatch.StartNew()
+        let progress (c: CurvePoint) =
+            // Throttled so a full-budget run (thousands of epochs) stays readable.
+            if lastPrint.Elapsed.TotalSeconds >= 5.0 then
+                lastPrint.Restart()
+                log $"       {pt.RunId} epoch {c.Epoch} samples {c.Samples:N0} train ELBO {c.TrainElbo:F2} test ELBO {c.TestElbo:F2}"
+        let ctx = { Dir = pt.Dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = progress }
+        let out = backend.Run ctx pt.Config
+        RunStore.writeCurve pt.Dir out.Curve
+        RunStore.writeMetrics pt.Dir experiment backend.Name pt.Config out
+        out
+
+    /// Executes the plan's unfinished points, settings.Parallel at a time, and reads back every finished row
+    /// of this shard. A failing point leaves error.txt and no metrics.json, so the next invocation retries it.
+    let execute (log: string -> unit) (settings: Settings) (backend: Backend) (p: Plan) =
+        let gate = obj ()
+        let say (s: string) = lock gate (fun () -> log s)
+        let failed = ConcurrentBag<string * string>()
+        if not settings.DryRun && not p.Todo.IsEmpty then
+            let blas = backend.Describe settings.BlasThreads
+            let commit = RunStore.gitCommit settings.ResultsRoot
+            let total = p.Todo.Length
+            let clock = Stopwatch.StartNew()
+            let mutable started = 0
+            let mutable finished = 0
+            let work (pt: Point) =
+                let k = Interlocked.Increment(&started)
+                say $"[{k,3}/{total}] start {pt.RunId}"
+                let t = Stopwatch.StartNew()
+                try
+                    let out = runPoint settings backend blas commit p.Experiment say pt
+                    let d = Interlocked.Increment(&finished)
+                    let el = clock.Elapsed.TotalSeconds
+                    let eta = el / float d * float (total - d)
+                    say $"[{d,3}/{total}] done  {pt.RunId} in {duration t.Elapsed.TotalSeconds}: test ELBO {out.TestElbo:F2}, log p(x) {out.LogPx:F2} (elapsed {duration el}, ETA {duration eta})"
+                with e ->
+                    let d = Interlocked.Increment(&finished)
+                    failed.Add((pt.RunId, e.Message))
+                    try RunStore.writeAtomic (Path.Combine(pt.Dir, RunStore.ErrorFile)) (e.ToString()) with _ -> ()
+                    say $"[{d,3}/{total}] FAILED {pt.RunId}: {e.Message}"
+            let opts = ParallelOptions(MaxDegreeOfParallelism = settings.Parallel)
+            // NoBuffering: workers take points one at a time, in plan order.
+            let source = Partitioner.Create(p.Todo, EnumerablePartitionerOptions.NoBuffering)
+            Parallel.ForEach(source, opts, work) |> ignore
+        let rows = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.readRow pt.Dir)
+        { Rows = rows
+          Ran = if settings.DryRun then 0 else p.Todo.Length - failed.Count
+          Skipped = p.Finished.Length
+          Failed = failed |> Seq.sortBy fst |> List.ofSeq }
+
+    /// Plan, print the plan, execute, and summarise: what a script's `sweep` does.
+    let run (log: string -> unit) (settings: Settings) (backend: Backend) (experiment: string) (grid: Config list) =
+        let p = plan settings experiment grid
+        log (describe settings backend p)
+        let r = execute log settings backend p
+        log $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed; {r.Rows.Length} finished rows"
+        r
