@@ -5,13 +5,13 @@ namespace Vae.Core.Model;
 /// <summary>Decoder likelihood p(x|z) (paper Appendix C.1 Bernoulli MLP, C.2 Gaussian MLP).</summary>
 public enum Likelihood { Bernoulli, Gaussian }
 
-/// <summary>Hidden-layer nonlinearity. The paper uses tanh.</summary>
-public enum Activation { Tanh, Relu, Softplus }
+/// <summary>Hidden-layer nonlinearity. The paper uses tanh. Identity makes the networks linear (the pPCA oracle).</summary>
+public enum Activation { Tanh, Relu, Softplus, Identity }
 
 /// <summary>SGVB estimator (paper Sec. 2.3): A = eq. (6), generic; B = eq. (7), closed-form KL.</summary>
 public enum Estimator { A, B }
 
-/// <summary>Parameter initialisation. Paper §5: N(0, 0.01^2)... the paper writes N(0, 0.01); we read 0.01 as the std.</summary>
+/// <summary>Parameter initialisation. §5: "random sampling from N(0, 0.01)"; we read 0.01 as the standard deviation.</summary>
 public enum InitScheme { Normal, XavierUniform }
 
 /// <summary>Architecture of a VAE with Gaussian MLP encoder and Bernoulli or Gaussian MLP decoder.</summary>

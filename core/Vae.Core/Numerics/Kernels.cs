@@ -40,6 +40,7 @@ public static class Kernels
             case Activation.Tanh: TensorPrimitives.Tanh(h, h); break;
             case Activation.Relu: TensorPrimitives.Max(h, 0f, h); break;
             case Activation.Softplus: Softplus(h); break;
+            case Activation.Identity: break;
             default: throw new ArgumentOutOfRangeException(nameof(act), act, "unknown activation");
         }
     }
@@ -68,6 +69,8 @@ public static class Kernels
                 break;
             case Activation.Softplus:
                 for (int i = 0; i < h.Length; i++) dh[i] *= (float)(-ExpM1(-(double)h[i]));
+                break;
+            case Activation.Identity:
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(act), act, "unknown activation");
         }

@@ -162,6 +162,7 @@ public sealed class Reference
     {
         Activation.Tanh => Math.Tanh(v),
         Activation.Relu => Math.Max(v, 0),
+        Activation.Identity => v,
         _ => Math.Max(v, 0) + Math.Log(1 + Math.Exp(-Math.Abs(v))),
     };
 
@@ -169,6 +170,7 @@ public sealed class Reference
     {
         Activation.Tanh => 1 - Math.Tanh(pre) * Math.Tanh(pre),
         Activation.Relu => pre > 0 ? 1 : 0,
+        Activation.Identity => 1,
         _ => 1 / (1 + Math.Exp(-pre)),
     };
 }
