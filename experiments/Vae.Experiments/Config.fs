@@ -29,7 +29,7 @@ type Likelihood =
 type Config =
     { /// Catalog name: mnist, fashion-mnist, binarized-mnist, caltech101-28, frey-face, synthetic.
       Dataset: string
-      /// Data variant: dynamic | fixed | static (binarizations) or grey (grey levels in [0, 1]).
+      /// Data variant, as the core labels it: dynamic-binarized | fixed-binarized | static-binarized | grey.
       Variant: string
       Likelihood: Likelihood
       /// Hidden layer sizes of encoder and decoder, e.g. [500] (paper MNIST) or [200] (paper Frey Face).
@@ -80,7 +80,7 @@ module Config =
     /// global step from {0.01, 0.02, 0.1} (0.02 here), weight prior N(0, I), init N(0, 0.01^2); quick budget.
     let baseline =
         { Dataset = "mnist"
-          Variant = "dynamic"
+          Variant = "dynamic-binarized"
           Likelihood = Bernoulli
           Hidden = [ 500 ]
           Activation = "tanh"
@@ -106,9 +106,9 @@ module Config =
     let forDataset (name: string) (c: Config) =
         match name with
         | "frey-face" -> { c with Dataset = name; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200 ] }
-        | "binarized-mnist" -> { c with Dataset = name; Variant = "static"; Likelihood = Bernoulli }
-        | "caltech101-28" | "caltech101-16" -> { c with Dataset = name; Variant = "static"; Likelihood = Bernoulli }
-        | "mnist" | "fashion-mnist" -> { c with Dataset = name; Variant = "dynamic"; Likelihood = Bernoulli }
+        | "binarized-mnist" | "caltech101-28" | "caltech101-16" ->
+            { c with Dataset = name; Variant = "static-binarized"; Likelihood = Bernoulli }
+        | "mnist" | "fashion-mnist" -> { c with Dataset = name; Variant = "dynamic-binarized"; Likelihood = Bernoulli }
         | _ -> { c with Dataset = name }
 
     let estimatorName = function A -> "A" | B -> "B"
@@ -150,8 +150,8 @@ module Config =
     /// Readable, deterministic folder name: the fields a sweep usually varies, then the hash of all fields.
     let runId (c: Config) =
         let slug =
-            sprintf "%s-dz%d-L%d-%s-%s-lr%s" c.Dataset c.Dz c.L (estimatorName c.Estimator) (optimizerName c.Optimizer)
-                (num c.LearningRate)
+            sprintf "%s-dz%d-L%d-%s-%s-lr%s-s%d" c.Dataset c.Dz c.L (estimatorName c.Estimator) (optimizerName c.Optimizer)
+                (num c.LearningRate) c.Seed
         slug + "-" + hash c
 
     /// Clear errors for settings no run can use, naming the field and the value found.

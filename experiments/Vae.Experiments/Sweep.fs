@@ -72,10 +72,13 @@ module Sweep =
             match settings.Shard with
             | Some(i, n) -> $"shard {i}/{n}: {p.Mine.Length} of {p.All.Length} points"
             | None -> $"{p.All.Length} points"
-        let b = settings.Budget
-        let evalPts = if b.EvalPoints = 0 then "all" else string b.EvalPoints
+        // The budget as the points carry it (a script may override the settings' budget per point).
+        let distinct f = p.Mine |> List.map (fun pt -> f pt.Config) |> List.distinct |> String.concat " or "
+        let samples = distinct (fun c -> c.TrainSamples.ToString("N0", Globalization.CultureInfo.InvariantCulture))
+        let evalK = distinct (fun c -> string c.EvalK)
+        let evalPts = distinct (fun c -> if c.EvalPoints = 0 then "all" else string c.EvalPoints)
         [ yield $"== {p.Experiment}: {shard}; {p.Finished.Length} finished (skipped), {p.Todo.Length} to run"
-          yield $"   budget {b.Name}: {b.TrainSamples:N0} training samples per point, log p(x) with K={b.EvalK} on {evalPts} test points"
+          yield $"   budget {settings.Budget.Name}: {samples} training samples per point, log p(x) with K={evalK} on {evalPts} test points"
           yield $"   backend {backend.Name}; {settings.Parallel} point(s) at once x {settings.BlasThreads} BLAS thread(s)"
           yield $"   results -> {Path.Combine(settings.ResultsRoot, p.Experiment)}"
           if p.Duplicates > 0 then yield $"   {p.Duplicates} duplicate grid entr(ies) dropped (same run id)"

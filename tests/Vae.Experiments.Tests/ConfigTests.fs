@@ -22,7 +22,7 @@ let tests =
 
         test "Run_id_is_the_sha256_of_the_canonical_text_so_it_is_stable_across_processes" {
             // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> d0cfb72897...
-            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-d0cfb72897" "run id"
+            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-d0cfb72897" "run id"
         }
 
         test "Equal_configs_built_separately_get_the_same_run_id" {
@@ -70,7 +70,7 @@ let tests =
                 comma.NumberFormat.NegativeSign <- "~"
                 System.Globalization.CultureInfo.CurrentCulture <- comma
                 Expect.equal ((0.5).ToString()) "0,5" "the hand-made culture is in effect"
-                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-d0cfb72897" "decimal comma must not leak in"
+                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-d0cfb72897" "decimal comma must not leak in"
             finally
                 System.Globalization.CultureInfo.CurrentCulture <- saved
         }

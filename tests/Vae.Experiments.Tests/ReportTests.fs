@@ -66,7 +66,7 @@ let tests =
             Expect.stringContains text "| frey-face/grey | 2 | 1 | A |" "frey row"
             Expect.stringContains text "| test ELBO A | test ELBO B | B - A |" "A vs B table"
             Expect.stringContains text "(sweep-dz/" "relative image link"
-            Expect.equal (count @"\| mnist/dynamic \| \d+ \| 1 \| [AB] \|" text) 6 "6 MNIST rows (Dz 2,3,5 x A,B), each once"
+            Expect.equal (count @"\| mnist/dynamic-binarized \| \d+ \| 1 \| [AB] \|" text) 6 "6 MNIST rows (Dz 2,3,5 x A,B), each once"
         }
 
         test "HTML_report_is_self_contained_with_plotly_inline_and_images_as_base64" {

@@ -128,7 +128,7 @@ let tests =
             Expect.equal (str [ "blas" ]) "fake blas, 1 thread(s)" "BLAS description"
             Expect.equal ((get m [ "seed" ]).GetValue<int>()) c.Seed "seed"
             Expect.isNotEmpty (str [ "git_commit" ]) "git commit recorded"
-            Expect.equal (str [ "data_variant" ]) "mnist/dynamic" "data variant"
+            Expect.equal (str [ "data_variant" ]) "mnist/dynamic-binarized" "data variant"
             Expect.equal (RunStore.readCurve dir) (fakeOutput c).Curve "curve round-trips through curve.csv"
             let row = r.Rows.Head
             Expect.equal (row.TestElbo, row.LogPx, row.ActiveUnits) ((fakeOutput c).TestElbo, (fakeOutput c).LogPx, (fakeOutput c).ActiveUnits) "metrics round-trip"

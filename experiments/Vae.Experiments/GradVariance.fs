@@ -1,0 +1,75 @@
+// Variance of the SGVB gradient estimators (paper Sec. 2.3 claims B's is lower than A's): at fixed parameters
+// and a fixed minibatch, draw R independent noise tensors, take the core's gradient for each, and summarise the
+// spread over draws. Measurement only: the forward/backward passes are the core's Sgvb; no model maths here.
+// Must not: train or change parameters.
+namespace Vae.Experiments
+
+open System
+open Vae.Core.Inference
+open Vae.Core.Model
+open Vae.Core.Numerics
+
+/// Spread of R gradient draws of J = mean_m Elbo_m at fixed theta and minibatch.
+type GradStats =
+    { Estimator: string
+      L: int
+      M: int
+      Repeats: int
+      Parameters: int
+      /// Sum over parameters of the sample variance of dJ/dtheta_i (trace of the gradient's covariance).
+      TotalVariance: float
+      /// Squared norm of the mean gradient (the signal).
+      MeanGradNormSq: float
+      /// MeanGradNormSq / TotalVariance: higher means fewer samples needed per useful step.
+      Snr: float
+      /// Mean and standard deviation over draws of the bound J itself (nats per datapoint).
+      ElboMean: float
+      ElboStd: float }
+
+module GradVariance =
+    /// R gradient draws of estimator est with L samples on x [M, D] at theta [P]; noise from (seed, Noise stream).
+    let measure (spec: ModelSpec) (blas: IBlas) (theta: float32[]) (x: float32[]) (m: int) (l: int)
+                (est: Vae.Core.Model.Estimator) (repeats: int) (seed: uint64) =
+        if repeats < 2 then invalidArg "repeats" $"repeats ({repeats}) must be >= 2 to estimate a variance"
+        if x.Length < m * spec.D then invalidArg "x" $"x holds {x.Length} floats, M*D = {m}*{spec.D} needed"
+        let sgvb = Sgvb(spec, blas, m, l)
+        let p = theta.Length
+        let rng = Rng(seed, RngStream.Noise)
+        let eps = Array.zeroCreate<float32> (l * m * spec.Dz) // [L, M, Dz]
+        let grad = Array.zeroCreate<float32> p                // [P]
+        let mean = Array.zeroCreate<float> p                  // [P] running mean (Welford, double)
+        let m2 = Array.zeroCreate<float> p                    // [P] running sum of squared deviations
+        let mutable jMean = 0.0
+        let mutable jM2 = 0.0
+        for r in 1..repeats do
+            rng.FillNormal(Span<float32>(eps))
+            let j = sgvb.Forward(ReadOnlySpan<float32>(theta), ReadOnlySpan<float32>(x), m, ReadOnlySpan<float32>(eps), l, est, true)
+            Array.Clear grad
+            sgvb.Backward(ReadOnlySpan<float32>(theta), Span<float32>(grad))
+            let n = float r
+            for i in 0 .. p - 1 do
+                let g = float grad[i]
+                let d = g - mean[i]
+                mean[i] <- mean[i] + d / n
+                m2[i] <- m2[i] + d * (g - mean[i])
+            let dj = j - jMean
+            jMean <- jMean + dj / n
+            jM2 <- jM2 + dj * (j - jMean)
+        let total = Array.sum m2 / float (repeats - 1)
+        let signal = mean |> Array.sumBy (fun v -> v * v)
+        { Estimator = est.ToString()
+          L = l
+          M = m
+          Repeats = repeats
+          Parameters = p
+          TotalVariance = total
+          MeanGradNormSq = signal
+          Snr = (if total > 0.0 then signal / total else nan)
+          ElboMean = jMean
+          ElboStd = sqrt (jM2 / float (repeats - 1)) }
+
+    /// Parameters initialised as the paper does (N(0, std^2), seeded Init stream) for a spec.
+    let initialTheta (spec: ModelSpec) (std: float32) (seed: uint64) =
+        let ps = Vae.Core.Tensors.ParameterSet(Vae.Core.Tensors.ParameterLayout.For spec)
+        ps.Initialize(InitScheme.Normal, std, Rng(seed, RngStream.Init))
+        ps.Data

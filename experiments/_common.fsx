@@ -1,0 +1,82 @@
+// Shared by every experiment script: references (the built core and experiment layer, packages), the settings
+// from the command line, the paper's baseline config, and the ONE bridge into the C# trainer (`runIn`).
+// Scripts: #load "_common.fsx"; open _common; build a grid from { baseline with ... }; sweep; print tables.
+// Must not: re-implement any model maths; the machinery lives in Vae.Experiments (tested by Expecto).
+#r "nuget: System.Numerics.Tensors, 10.0.0"
+#r "nuget: Deedle, 8.1.0"
+#r "nuget: Plotly.NET, 6.0.0"
+#r "../artifacts/bin/Vae.Core/release/Vae.Core.dll"
+#r "../artifacts/bin/Vae.Experiments/release/Vae.Experiments.dll"
+
+open System
+open System.IO
+open Vae.Experiments
+
+/// The repository root (scripts live in experiments/).
+let repoRoot = Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, ".."))
+
+/// Execution settings: --full, --shard i/n, --parallel N, --blas-threads N, --results DIR, --data DIR, --dry-run.
+let settings =
+    try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) (fsi.CommandLineArgs |> Array.skip 1)
+    with e ->
+        eprintfn "%s" e.Message
+        exit 2
+
+/// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
+let baseline = Config.baseline |> Config.withBudget settings.Budget
+
+/// The ONE call into the C# core: trains and evaluates one config, writing image grids into ctx.Dir.
+let runIn (ctx: RunContext) (cfg: Config) : RunOutput =
+    // Pending: Vae.Core.Training.Trainer has not landed on main yet. When it does, this converts cfg into the
+    // core's ModelSpec / TrainOptions once, calls the trainer with ctx.BlasThreads and ctx.DataDir, forwards its
+    // EpochLog curve to ctx.Progress, and maps TrainResult + evaluation into RunOutput.
+    failwithf "the C# trainer (Vae.Core.Training.Trainer) is not on main yet: cannot train %s" (Config.runId cfg)
+
+/// The backend sweeps use: the core, one BLAS description per thread count.
+let core: Backend =
+    { Name = "vae-core"
+      Describe = fun threads -> (Vae.Core.Numerics.ManagedBlas threads).Describe()
+      Run = runIn }
+
+/// Writes one run's folder (manifest, curve, metrics last) under results/<experiment>/<run-id>/.
+let saveRun (experiment: string) (cfg: Config) (out: RunOutput) =
+    let dir = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
+    Directory.CreateDirectory dir |> ignore
+    RunStore.writeManifest dir experiment core.Name out.Blas settings.BlasThreads (RunStore.gitCommit repoRoot) cfg
+    RunStore.writeCurve dir out.Curve
+    RunStore.writeMetrics dir experiment core.Name cfg out
+    dir
+
+/// One ad-hoc run (no skipping), saved under results/adhoc/<run-id>/.
+let run (cfg: Config) : RunOutput =
+    let dir = RunStore.runDir settings.ResultsRoot "adhoc" (Config.runId cfg)
+    RunStore.prepare dir |> ignore
+    let out =
+        runIn { Dir = dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = ignore } (Config.validate cfg)
+    saveRun "adhoc" cfg out |> ignore
+    out
+
+let toFrame (rows: Row list) = Tables.toFrame rows
+let markdownTable (rows: Row list) = Tables.markdownTable rows
+
+/// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv / results.md and prints the
+/// table. Exits non-zero if a point failed (after printing what finished; a re-run retries only the failures).
+let sweepWith (backend: Backend) (experiment: string) (grid: Config list) : Row list =
+    let r = Sweep.run (printfn "%s") settings backend experiment grid
+    if not settings.DryRun && not r.Rows.IsEmpty then
+        let suffix = settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue ""
+        let dir = Path.Combine(settings.ResultsRoot, experiment)
+        Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (Tables.toFrame r.Rows)
+        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (Tables.markdownTable r.Rows)
+        printfn "\n%s" (Tables.markdownTable r.Rows)
+    if not r.Failed.IsEmpty then
+        for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
+        exit 1
+    r.Rows
+
+let sweep (experiment: string) (grid: Config list) = sweepWith core experiment grid
+
+/// Regenerates results/REPORT.md and results/report.html from every finished run.
+let report () =
+    let md, html = Report.write settings.ResultsRoot
+    printfn "report: %s\n        %s" md html
