@@ -25,18 +25,12 @@ let settings =
 /// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
 let baseline = Config.baseline |> Config.withBudget settings.Budget
 
-/// The ONE call into the C# core: trains and evaluates one config, writing image grids into ctx.Dir.
-let runIn (ctx: RunContext) (cfg: Config) : RunOutput =
-    // Pending: Vae.Core.Training.Trainer has not landed on main yet. When it does, this converts cfg into the
-    // core's ModelSpec / TrainOptions once, calls the trainer with ctx.BlasThreads and ctx.DataDir, forwards its
-    // EpochLog curve to ctx.Progress, and maps TrainResult + evaluation into RunOutput.
-    failwithf "the C# trainer (Vae.Core.Training.Trainer) is not on main yet: cannot train %s" (Config.runId cfg)
+/// The ONE call into the C# core (Vae.Experiments.CoreBackend.run, compiled so an API change fails the build):
+/// Config -> ModelSpec / TrainOptions -> Trainer -> evaluation -> RunOutput.
+let runIn (ctx: RunContext) (cfg: Config) : RunOutput = CoreBackend.run ctx cfg
 
-/// The backend sweeps use: the core, one BLAS description per thread count.
-let core: Backend =
-    { Name = "vae-core"
-      Describe = fun threads -> (Vae.Core.Numerics.ManagedBlas threads).Describe()
-      Run = runIn }
+/// The backend sweeps use: the core.
+let core: Backend = { CoreBackend.backend with Run = runIn }
 
 /// Writes one run's folder (manifest, curve, metrics last) under results/<experiment>/<run-id>/.
 let saveRun (experiment: string) (cfg: Config) (out: RunOutput) =

@@ -47,7 +47,9 @@ type Config =
       BatchSize: int
       /// The paper's weight decay: a N(0, I) prior on the parameters, scaled per datapoint.
       WeightPrior: bool
-      /// Standard deviation of the N(0, s^2) initialisation (paper: 0.01).
+      /// Initialisation: normal (paper: N(0, InitStd^2)) or xavier (Glorot uniform, the seed's; InitStd unused).
+      Init: string
+      /// Standard deviation of the normal initialisation (paper: 0.01).
       InitStd: float
       /// Training budget in training samples seen (the x-axis of the paper's Fig. 2).
       TrainSamples: int64
@@ -91,6 +93,7 @@ module Config =
           LearningRate = 0.02
           BatchSize = 100
           WeightPrior = true
+          Init = "normal"
           InitStd = 0.01
           TrainSamples = Budget.quick.TrainSamples
           EvalK = Budget.quick.EvalK
@@ -132,6 +135,7 @@ module Config =
           "lr", num c.LearningRate
           "m", string c.BatchSize
           "weight_prior", (if c.WeightPrior then "1" else "0")
+          "init", c.Init
           "init_std", num c.InitStd
           "train_samples", string c.TrainSamples
           "eval_k", string c.EvalK
@@ -164,6 +168,7 @@ module Config =
         if List.isEmpty c.Hidden || c.Hidden |> List.exists (fun h -> h < 1) then
             fail $"hidden sizes {c.Hidden} must be a non-empty list of positive sizes"
         if not (c.LearningRate > 0.0) then fail $"learning rate ({num c.LearningRate}) must be > 0"
+        if c.Init <> "normal" && c.Init <> "xavier" then fail $"init '{c.Init}' must be normal or xavier"
         if not (c.InitStd > 0.0) then fail $"init std ({num c.InitStd}) must be > 0"
         if c.TrainSamples < 1L then fail $"train samples ({c.TrainSamples}) must be >= 1"
         if c.EvalK < 0 || c.EvalPoints < 0 then fail $"EvalK ({c.EvalK}) and EvalPoints ({c.EvalPoints}) must be >= 0"

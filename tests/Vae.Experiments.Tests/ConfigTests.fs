@@ -9,20 +9,20 @@ open Vae.Experiments
 let explicitConfig =
     { Dataset = "frey-face"; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200; 100 ]; Activation = "relu"
       Dz = 5; L = 3; Estimator = A; Optimizer = Adam; LearningRate = 0.001; BatchSize = 50; WeightPrior = false
-      InitStd = 0.05; TrainSamples = 12345L; EvalK = 10; EvalPoints = 0; Seed = 7 }
+      Init = "xavier"; InitStd = 0.05; TrainSamples = 12345L; EvalK = 10; EvalPoints = 0; Seed = 7 }
 
 [<Tests>]
 let tests =
     testList "Config" [
         test "Canonical_text_lists_every_field_in_a_fixed_order" {
             Expect.equal (Config.canonical explicitConfig)
-                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|optimizer=adam|lr=0.001|m=50|weight_prior=0|init_std=0.05|train_samples=12345|eval_k=10|eval_points=0|seed=7"
+                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|optimizer=adam|lr=0.001|m=50|weight_prior=0|init=xavier|init_std=0.05|train_samples=12345|eval_k=10|eval_points=0|seed=7"
                 "canonical text"
         }
 
         test "Run_id_is_the_sha256_of_the_canonical_text_so_it_is_stable_across_processes" {
-            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> d0cfb72897...
-            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-d0cfb72897" "run id"
+            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> 2da22527d4...
+            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-2da22527d4" "run id"
         }
 
         test "Equal_configs_built_separately_get_the_same_run_id" {
@@ -39,7 +39,8 @@ let tests =
                   "activation", { c with Activation = "tanh" }; "dz", { c with Dz = 6 }; "l", { c with L = 1 }
                   "estimator", { c with Estimator = B }; "optimizer", { c with Optimizer = Sgd }
                   "lr", { c with LearningRate = 0.0011 }; "m", { c with BatchSize = 51 }
-                  "weight_prior", { c with WeightPrior = true }; "init_std", { c with InitStd = 0.01 }
+                  "weight_prior", { c with WeightPrior = true }; "init", { c with Init = "normal" }
+                  "init_std", { c with InitStd = 0.01 }
                   "train_samples", { c with TrainSamples = 12346L }; "eval_k", { c with EvalK = 11 }
                   "eval_points", { c with EvalPoints = 1 }; "seed", { c with Seed = 8 } ]
             Expect.equal variants.Length (Config.fields c).Length "one variation per field"
@@ -70,7 +71,7 @@ let tests =
                 comma.NumberFormat.NegativeSign <- "~"
                 System.Globalization.CultureInfo.CurrentCulture <- comma
                 Expect.equal ((0.5).ToString()) "0,5" "the hand-made culture is in effect"
-                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-d0cfb72897" "decimal comma must not leak in"
+                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-2da22527d4" "decimal comma must not leak in"
             finally
                 System.Globalization.CultureInfo.CurrentCulture <- saved
         }
