@@ -29,6 +29,7 @@ public sealed class ProgressReporter
     /// <summary>Reports one progress tick.</summary>
     public void Report(TrainProgress p)
     {
+        if (p.Step == p.TotalSteps && double.IsNaN(p.RunningElbo)) return; // the closing tick right after a curve point: nothing new
         double rate = p.Seconds > 0 ? (p.Samples - _startSamples) / p.Seconds : 0;
         double frac = p.TotalSteps > 0 ? (double)p.Step / p.TotalSteps : 1;
         long samplesLeft = (p.TotalSteps - p.Step) * (p.Step > 0 ? p.Samples / p.Step : 0);

@@ -120,7 +120,6 @@ public static class RunDriver
             throw;
         }
         double trainSeconds = sw.Elapsed.TotalSeconds;
-        progress.Line("");
 
         var evalWatch = Stopwatch.StartNew();
         var test = trainer.TestElbo(o.EvalLimit);
