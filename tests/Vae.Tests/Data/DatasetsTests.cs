@@ -65,8 +65,8 @@ public class DatasetsTests
         Assert.Contains("expected labels in 0..9, found label 12 at index 1", e.Message);
     }
 
-    // An upright 3 x 3 "Γ" (object = 1): no symmetry maps it onto itself, so a missed transpose or flip shows.
-    static readonly double[,] Gamma = { { 1, 1, 1 }, { 1, 0, 0 }, { 1, 0, 0 } };
+    // An upright 3 x 3 "Γ" with a short bar (object = 1): no transpose or flip maps it onto itself, so a missed one shows.
+    static readonly double[,] Gamma = { { 1, 1, 0 }, { 1, 0, 0 }, { 1, 0, 0 } };
 
     /// <summary>Caltech's file layout: each row is 1 - image flattened column-major (Fortran).</summary>
     static double[,] CaltechRows(params double[][,] images)
@@ -98,10 +98,11 @@ public class DatasetsTests
 
         var ds = Datasets.Load(Caltech(dir, mat), Store(dir));
 
-        float[] upright = [1, 1, 1, 1, 0, 0, 1, 0, 0];
+        float[] upright = [1, 1, 0, 1, 0, 0, 1, 0, 0];
         Assert.Equal(upright, ds.Train.Row(0).ToArray());
-        Assert.Equal([1f, 1, 1, 1, 0, 0, 1, 0, 0], ds.Valid.Row(0).ToArray());
-        Assert.Equal([1f, 1, 1, 1, 0, 0, 1, 0, 0], Transpose3(ds.Test.Row(0)));
+        Assert.Equal(upright, Transpose3(ds.Train.Row(1)));
+        Assert.Equal(upright, ds.Valid.Row(0).ToArray());
+        Assert.Equal(upright, Transpose3(ds.Test.Row(0)));
         Assert.Equal([0, 100], ds.Train.Labels!);
         Assert.Equal([6], ds.Valid.Labels!);
     }
