@@ -13,8 +13,10 @@ static class Cli
             case "describe":
                 Console.WriteLine(new ManagedBlas().Describe());
                 return 0;
+            case "data":
+                return DataCommand.Run(args[1..]);
             default:
-                Console.WriteLine("usage: vae describe");
+                Console.WriteLine("usage: vae describe | vae data ...");
                 return verb == "help" ? 0 : 2;
         }
     }
