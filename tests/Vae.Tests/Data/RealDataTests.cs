@@ -1,6 +1,6 @@
 // The real files under VAE_DATA: catalog checksums, shapes, label counts, value ranges and upright orientation.
 // Golden values: scripts/data_golden.py (numpy 1.24 / scipy 1.10 straight from the files, no project code), run as
-// `VAE_DATA=../shared/data /usr/bin/python3 scripts/data_golden.py`; "moment" = sum_i x[i] * i over the upright
+// `VAE_DATA=../shared/data python3 scripts/data_golden.py` with Debian's python3 (apt python3-scipy); "moment" = sum_i x[i] * i over the upright
 // row-major image (in file units: 0..255 or 0/1), which changes under any transpose or flip.
 using System.Collections.Concurrent;
 using Vae.Core.Data;
