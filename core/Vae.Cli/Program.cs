@@ -9,7 +9,8 @@ static class Cli
     const string Usage = "usage: vae train [--dataset mnist] [--preset paper] [options]  (vae train --help lists them)\n" +
                          "       vae eval --run DIR [--k 5000] [--eval-limit N] [--data DIR]\n" +
                          "       vae sample --run DIR [--n 64] [--seed S]\n" +
-                         "       vae describe";
+                         "       vae describe\n" +
+                         "       vae data ...";
 
     /// <summary>The one place the CLI picks a BLAS provider.</summary>
     static IBlas Blas(int threads) => new ManagedBlas(threads > 0 ? threads : Environment.ProcessorCount);
@@ -50,6 +51,8 @@ static class Cli
                 case "describe":
                     Console.WriteLine(Blas(0).Describe());
                     return 0;
+                case "data":
+                    return DataCommand.Run(rest);
                 case "help" or "--help" or "-h":
                     Console.WriteLine(Usage);
                     return 0;
