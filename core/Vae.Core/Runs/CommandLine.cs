@@ -76,7 +76,7 @@ public static class CommandLine
                 _ => o, // dataset, preset (applied above); out, experiment, run-id, threads, resume (below)
             };
         }
-        Wrap("options", () => o.Validate());
+        try { o.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
         int threads = a.TryGetValue("threads", out var t) ? Int("threads", t) : 0;
         if (threads < 0) throw new UsageException($"--threads: {threads} must be >= 0 (0 = all processors)");
         bool choose = preset is not null && o.Optimizer.Kind == OptimizerKind.Adagrad && !a.ContainsKey("lr");
@@ -88,7 +88,7 @@ public static class CommandLine
     public static EvalCommand ParseEval(IReadOnlyList<string> args)
     {
         var a = Tokens(args, ["run", "k", "eval-limit", "data", "threads"], "eval");
-        if (!a.TryGetValue("run", out var run)) throw new UsageException("vae eval: --run DIR is required");
+        if (!a.TryGetValue("run", out var run)) throw new UsageException("--run DIR is required");
         int k = a.TryGetValue("k", out var kv) ? Int("k", kv) : 5000;
         int limit = a.TryGetValue("eval-limit", out var l) ? Int("eval-limit", l) : 0;
         if (k < 0 || limit < 0) throw new UsageException($"--k ({k}) and --eval-limit ({limit}) must be >= 0");
@@ -99,7 +99,7 @@ public static class CommandLine
     public static SampleCommand ParseSample(IReadOnlyList<string> args)
     {
         var a = Tokens(args, ["run", "n", "seed", "threads"], "sample");
-        if (!a.TryGetValue("run", out var run)) throw new UsageException("vae sample: --run DIR is required");
+        if (!a.TryGetValue("run", out var run)) throw new UsageException("--run DIR is required");
         int n = a.TryGetValue("n", out var nv) ? Int("n", nv) : 64;
         if (n <= 0) throw new UsageException($"--n: {n} must be at least 1");
         ulong? seed = a.TryGetValue("seed", out var s) ? Wrap("seed", () => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)) : null;
@@ -114,16 +114,16 @@ public static class CommandLine
         {
             string tok = args[i];
             if (!tok.StartsWith("--", StringComparison.Ordinal) || tok.Length == 2)
-                throw new UsageException($"vae {verb}: unexpected argument '{tok}'; options look like --name value");
+                throw new UsageException($"unexpected argument '{tok}'; options look like --name value");
             string name = tok[2..], value;
             int eq = name.IndexOf('=');
             if (eq >= 0) { value = name[(eq + 1)..]; name = name[..eq]; }
             else if (Flags.Contains(name)) value = "true";
             else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) value = args[++i];
-            else throw new UsageException($"vae {verb}: option --{name} needs a value");
+            else throw new UsageException($"option --{name} needs a value");
             if (!known.Contains(name))
-                throw new UsageException($"vae {verb}: unknown option --{name}; known options: {string.Join(", ", known.Select(k => "--" + k))}");
-            if (!map.TryAdd(name, value)) throw new UsageException($"vae {verb}: option --{name} is given twice");
+                throw new UsageException($"unknown option --{name}; known options: {string.Join(", ", known.Select(k => "--" + k))}");
+            if (!map.TryAdd(name, value)) throw new UsageException($"option --{name} is given twice");
         }
         return map;
     }
