@@ -32,23 +32,24 @@ let runIn (ctx: RunContext) (cfg: Config) : RunOutput = CoreBackend.run ctx cfg
 /// The backend sweeps use: the core.
 let core: Backend = { CoreBackend.backend with Run = runIn }
 
-/// Writes one run's folder (manifest, curve, metrics last) under results/<experiment>/<run-id>/.
+/// Writes a run computed outside the core (e.g. by a stand-in) as a finished folder results/<experiment>/<run-id>/
+/// in the core's format: point.json, manifest.json, curve.csv, metrics.json last. Returns the folder.
 let saveRun (experiment: string) (cfg: Config) (out: RunOutput) =
     let dir = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
-    Directory.CreateDirectory dir |> ignore
-    RunStore.writeManifest dir experiment core.Name out.Blas settings.BlasThreads (RunStore.gitCommit repoRoot) cfg
+    RunStore.prepare dir |> ignore
+    RunStore.writePoint dir experiment "saveRun" out.Blas settings.BlasThreads (RunStore.gitCommit repoRoot) cfg
+    RunStore.writeManifest dir "saveRun" out.Blas cfg
     RunStore.writeCurve dir out.Curve
-    RunStore.writeMetrics dir experiment core.Name cfg out
+    RunStore.writeMetrics dir (CoreBackend.resultOf cfg 784 out) // D only shapes the model description
     dir
 
-/// One ad-hoc run (no skipping), saved under results/adhoc/<run-id>/.
-let run (cfg: Config) : RunOutput =
-    let dir = RunStore.runDir settings.ResultsRoot "adhoc" (Config.runId cfg)
-    RunStore.prepare dir |> ignore
-    let out =
-        runIn { Dir = dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = ignore } (Config.validate cfg)
-    saveRun "adhoc" cfg out |> ignore
-    out
+/// One run of cfg with the core, as a one-point sweep under results/adhoc/ (reused when already finished).
+let run (cfg: Config) : Row =
+    let r = Sweep.run (printfn "%s") settings core "adhoc" [ cfg ]
+    match r.Rows, r.Failed with
+    | [ row ], _ -> row
+    | _, (id, msg) :: _ -> failwithf "run %s failed: %s" id msg
+    | _ -> failwithf "run %s produced no result" (Config.runId cfg)
 
 let toFrame (rows: Row list) = Tables.toFrame rows
 let markdownTable (rows: Row list) = Tables.markdownTable rows

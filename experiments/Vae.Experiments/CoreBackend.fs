@@ -1,16 +1,32 @@
 // The ONE bridge into the C# core: an F# Config becomes the core's ModelSpec / TrainOptions once, the core's
-// Trainer trains (Algorithm 1) and evaluates, and its numbers come back as a flat RunOutput. Also the data it
-// trains on: the catalog's datasets (loaded once per process) or "synthetic" prototypes for smoke runs.
+// RunDriver trains (Algorithm 1) into the point's folder (manifest, curve, checkpoints, figures, metrics.json last;
+// a killed point resumes from its checkpoint), and its TrainResult comes back as a flat RunOutput. Also the data
+// it trains on: the catalog's datasets (loaded once per process) or "synthetic" prototypes for smoke runs.
 // Must not: compute any model quantity itself; every number below comes from Vae.Core.
 namespace Vae.Experiments
 
 open System
 open System.Collections.Concurrent
 open System.Diagnostics
+open System.IO
+open System.Text
 open Vae.Core.Data
+open Vae.Core.IO
 open Vae.Core.Model
 open Vae.Core.Numerics
+open Vae.Core.Runs
 open Vae.Core.Training
+
+/// Hands every complete line written to it to sink (the sweep's synchronised printer), prefixed.
+type LineWriter(prefix: string, sink: string -> unit) =
+    inherit TextWriter()
+    let line = StringBuilder()
+    override _.Encoding = Encoding.UTF8
+    override _.Write(c: char) =
+        if c = '\n' then
+            sink (prefix + line.ToString().TrimEnd('\r'))
+            line.Clear() |> ignore
+        else line.Append c |> ignore
 
 module CoreBackend =
     /// Training split policy of every sweep: the paper trains on all 60,000 MNIST training images.
@@ -99,37 +115,41 @@ module CoreBackend =
             let key = name + "|" + defaultArg dataDir ""
             cache.GetOrAdd(key, fun _ -> lazy (Datasets.Load(name, Option.toObj dataDir, validation))).Value
 
-    let private toCurve (p: Vae.Core.Training.CurvePoint) : Vae.Experiments.CurvePoint =
-        { Epoch = p.Epoch; Samples = p.Samples; TrainElbo = p.TrainElbo; TestElbo = p.TestElbo; Seconds = p.Seconds }
+    /// The core's flat result record for a run whose numbers came from elsewhere (test stand-ins), so that every
+    /// metrics.json has the one format RunDriver writes.
+    let resultOf (cfg: Config) (d: int) (out: RunOutput) =
+        let o = toTrainOptions cfg d None
+        let bernoulli = o.Model.Likelihood = Likelihood.Bernoulli
+        TrainResult(o.Dataset, DataVariants.Label(o.Variant, bernoulli), o.Model.ToString(), o.Model.Dz,
+                    String.Join("-", o.Model.EncoderHidden), o.Model.Likelihood.ToString(), o.Estimator.ToString(), o.Samples,
+                    o.BatchSize, o.Optimizer.Kind.ToString(), o.Optimizer.LearningRate, o.Optimizer.WeightPrior, o.Seed,
+                    int out.Epochs, out.Samples, out.TrainElbo, out.TestElbo, nan, out.LogPx, out.LogPxStdErr, o.FinalK,
+                    out.ActiveUnits, out.Seconds, nan, out.Blas)
 
-    /// Trains and evaluates one config with the core: the one function every script's run goes through.
+    /// Trains and evaluates one config with the core's RunDriver into ctx.Dir: the one function every script's run
+    /// goes through. A folder left by a killed attempt (checkpoint, no metrics.json) continues from its checkpoint.
     let run (ctx: RunContext) (cfg: Config) : RunOutput =
-        let clock = Stopwatch.StartNew()
         let cfg = Config.validate cfg
         let data = DataVariants.Prepare(dataset cfg.Dataset ctx.DataDir, DataVariants.Parse cfg.Variant, uint64 cfg.Seed)
         let options = toTrainOptions cfg data.Train.D ctx.DataDir
         let blas = ManagedBlas ctx.BlasThreads
-        let trainer = Trainer(options, blas, data)
-        let curve = ResizeArray<Vae.Experiments.CurvePoint>()
-        trainer.Run(onCurve = (fun p -> let c = toCurve p in curve.Add c; ctx.Progress c))
-        let logPx =
-            if cfg.EvalK > 0 then
-                let r = trainer.TestLogLikelihood(cfg.EvalK, cfg.EvalPoints)
-                r.LogPx, r.StdErr
-            else nan, nan
-        { TrainElbo = trainer.TrainElbo().Elbo
-          TestElbo = trainer.TestElbo().Elbo
-          LogPx = fst logPx
-          LogPxStdErr = snd logPx
-          ActiveUnits = trainer.Diagnose().ActiveUnits
-          Epochs = float trainer.SamplesSeen / float data.Train.N
-          Samples = trainer.SamplesSeen
-          Seconds = clock.Elapsed.TotalSeconds
-          Curve = List.ofSeq curve
-          Blas = blas.Describe() }
+        Directory.CreateDirectory ctx.Dir |> ignore
+        use log = new LineWriter($"       {RunStore.fileName ctx.Dir}: ", ctx.Log)
+        let r = RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true)
+        { TrainElbo = r.TrainElbo
+          TestElbo = r.TestElbo
+          LogPx = r.LogPx
+          LogPxStdErr = r.LogPxStdErr
+          ActiveUnits = r.ActiveUnits
+          Epochs = float r.Samples / float data.Train.N
+          Samples = r.Samples
+          Seconds = r.Seconds
+          Curve = RunStore.readCurve ctx.Dir
+          Blas = r.Blas }
 
     /// The backend sweeps use.
     let backend: Backend =
         { Name = "vae-core"
           Describe = fun threads -> (ManagedBlas threads).Describe()
+          OwnsFolder = true
           Run = run }

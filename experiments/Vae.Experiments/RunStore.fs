@@ -1,5 +1,6 @@
-// Run folders on disk: results/<experiment>/<run-id>/ with manifest.json (first), curve.csv, images,
-// and metrics.json written LAST and atomically, so "finished" means exactly "metrics.json exists".
+// Run folders on disk: results/<experiment>/<run-id>/ in the core's run-folder format (Vae.Core.Runs.RunDriver:
+// manifest.json, curve.csv, checkpoint, figures, metrics.json = TrainResult written LAST and atomically, so
+// "finished" means exactly "metrics.json exists"), plus point.json, the F# config that named the folder.
 // Must not: decide what to run (Sweep does) or compute any model number (the backend does).
 namespace Vae.Experiments
 
@@ -10,10 +11,14 @@ open System.IO
 open System.Text
 open System.Text.Json
 open System.Text.Json.Nodes
+open Vae.Core.IO
+open Vae.Core.Runs
+open Vae.Core.Training
 
 /// One point of a training curve; Samples is the paper's Fig. 2 x-axis. NaN where not evaluated.
 type CurvePoint =
     { Epoch: int
+      Step: int64
       Samples: int64
       TrainElbo: float
       TestElbo: float
@@ -35,18 +40,22 @@ type RunOutput =
       /// The BLAS provider's Describe() line as used by this run.
       Blas: string }
 
-/// What a backend gets to run one point: its folder (for images), data root, threads, a progress sink.
+/// What a backend gets to run one point: its folder, data root, threads, sinks for curve points and log lines.
 type RunContext =
     { Dir: string
       DataDir: string option
       BlasThreads: int
-      Progress: CurvePoint -> unit }
+      Progress: CurvePoint -> unit
+      Log: string -> unit }
 
 /// The thing that trains: the core bridge in the scripts, a stand-in in the machinery's own tests.
 type Backend =
     { Name: string
       /// One line describing the numeric provider for the given thread count (for the manifest).
       Describe: int -> string
+      /// True when Run writes the run folder itself (manifest, curve, metrics.json last) and resumes what a killed
+      /// attempt left there; false when the sweep writes those files around Run and clears unfinished folders.
+      OwnsFolder: bool
       Run: RunContext -> Config -> RunOutput }
 
 /// One finished run, flat: the unit of every table and frame.
@@ -75,9 +84,10 @@ type Row =
       Backend: string }
 
 module RunStore =
-    let ManifestFile = "manifest.json"
-    let CurveFile = "curve.csv"
-    let MetricsFile = "metrics.json"
+    let ManifestFile = RunFolder.ManifestFile
+    let CurveFile = RunDriver.CurveFile
+    let MetricsFile = RunFolder.MetricsFile
+    let PointFile = "point.json"
     let ErrorFile = "error.txt"
 
     let private inv = CultureInfo.InvariantCulture
@@ -135,115 +145,126 @@ module RunStore =
             | _ -> c + "-dirty"
         | _ -> "unknown (not a git checkout or git missing)"
 
-    let private jnum (x: float) : JsonNode | null =
-        // JSON has no NaN: null reads back as NaN.
-        if Double.IsFinite x then (JsonValue.Create x :> JsonNode | null) else null
-
-    let private configNode (c: Config) =
-        let o = JsonObject()
-        for (k, v) in Config.fields c do o[k] <- JsonValue.Create v
-        o
-
-    /// manifest.json, written before training starts: what ran, with what, from which commit.
-    let writeManifest (dir: string) (experiment: string) (backend: string) (blas: string) (threads: int) (commit: string) (c: Config) =
+    /// point.json, written before training: the F# config that named this folder, its canonical text, the
+    /// experiment, backend, BLAS threads and git commit of the sweep.
+    let writePoint (dir: string) (experiment: string) (backend: string) (blas: string) (threads: int) (commit: string) (c: Config) =
         let o = JsonObject()
         o["run_id"] <- JsonValue.Create(Config.runId c)
         o["experiment"] <- JsonValue.Create experiment
         o["canonical"] <- JsonValue.Create(Config.canonical c)
-        o["config"] <- configNode c
+        let cfg = JsonObject()
+        for (k, v) in Config.fields c do cfg[k] <- JsonValue.Create v
+        o["config"] <- cfg
         o["data_variant"] <- JsonValue.Create(c.Dataset + "/" + c.Variant)
         o["seed"] <- JsonValue.Create c.Seed
         o["backend"] <- JsonValue.Create backend
         o["blas"] <- JsonValue.Create blas
         o["blas_threads"] <- JsonValue.Create threads
         o["git_commit"] <- JsonValue.Create commit
-        o["dotnet"] <- JsonValue.Create(Environment.Version.ToString())
-        o["started_utc"] <- JsonValue.Create(DateTime.UtcNow.ToString("o", inv))
-        writeAtomic (Path.Combine(dir, ManifestFile)) (o.ToJsonString jsonOptions)
+        o["written_utc"] <- JsonValue.Create(DateTime.UtcNow.ToString("o", inv))
+        writeAtomic (Path.Combine(dir, PointFile)) (o.ToJsonString jsonOptions)
 
-    let private f (x: float) = if Double.IsFinite x then x.ToString("R", inv) else ""
+    /// manifest.json for backends that do not write their own (the core's RunDriver does).
+    let writeManifest (dir: string) (backend: string) (blas: string) (c: Config) =
+        let o = JsonObject()
+        o["Backend"] <- JsonValue.Create backend
+        o["Blas"] <- JsonValue.Create blas
+        o["Config"] <- JsonValue.Create(Config.canonical c)
+        RunFolder.Open(dir).WriteManifest(o)
 
-    /// curve.csv: one line per evaluation, empty cells where a value was not computed.
+    /// curve.csv in the core's format (RunDriver.CurveFields), for backends that do not write their own.
     let writeCurve (dir: string) (curve: CurvePoint list) =
-        let sb = StringBuilder("epoch,samples,train_elbo,test_elbo,seconds\n")
+        let csv = CurveCsv.Create(Path.Combine(dir, CurveFile), RunDriver.CurveFields)
         for p in curve do
-            sb.Append($"{p.Epoch},{p.Samples},{f p.TrainElbo},{f p.TestElbo},{f p.Seconds}\n") |> ignore
-        writeAtomic (Path.Combine(dir, CurveFile)) (sb.ToString())
+            csv.Append(ReadOnlySpan [| float p.Samples; float p.Epoch; float p.Step; p.Seconds; p.TrainElbo; p.TestElbo |], false)
+        csv.Flush()
 
+    /// The curve of a run folder, columns found by header name (empty or NaN cells read as NaN).
     let readCurve (dir: string) : CurvePoint list =
         let path = Path.Combine(dir, CurveFile)
         if not (File.Exists path) then []
         else
-            let num (s: string) = if s = "" then nan else Double.Parse(s, inv)
-            File.ReadAllLines path
-            |> Array.skip 1
-            |> Array.filter (fun l -> l.Trim() <> "")
-            |> Array.mapi (fun i line ->
-                match line.Split(',') with
-                | [| e; s; tr; te; sec |] ->
-                    { Epoch = int e; Samples = int64 s; TrainElbo = num tr; TestElbo = num te; Seconds = num sec }
-                | cells -> failwith $"{path} line {i + 2}: expected 5 columns, found {cells.Length}: '{line}'")
-            |> List.ofArray
+            let lines = File.ReadAllLines path |> Array.filter (fun l -> l.Trim() <> "")
+            if lines.Length = 0 then []
+            else
+                let header = lines[0].Split(',')
+                let col name =
+                    match Array.tryFindIndex ((=) name) header with
+                    | Some i -> i
+                    | None -> failwith $"{path}: header '{lines[0]}' lacks column '{name}'"
+                let cs, ce, cst, csec, ctr, cte = col "samples", col "epoch", col "step", col "seconds", col "train_elbo", col "test_elbo"
+                lines
+                |> Array.skip 1
+                |> Array.mapi (fun i line ->
+                    let cells = line.Split(',')
+                    if cells.Length <> header.Length then
+                        failwith $"{path} line {i + 2}: {cells.Length} values, the header has {header.Length}"
+                    let num (j: int) =
+                        match cells[j] with
+                        | "" -> nan
+                        | c ->
+                            match Double.TryParse(c, NumberStyles.Float, inv) with
+                            | true, v -> v
+                            | _ -> failwith $"{path} line {i + 2}: '{c}' in column {header[j]} is not a number"
+                    { Epoch = int (num ce); Step = int64 (num cst); Samples = int64 (num cs); TrainElbo = num ctr
+                      TestElbo = num cte; Seconds = num csec })
+                |> List.ofArray
 
-    /// metrics.json, the run's last write: its presence marks the point finished.
-    let writeMetrics (dir: string) (experiment: string) (backend: string) (c: Config) (r: RunOutput) =
-        let o = JsonObject()
-        o["run_id"] <- JsonValue.Create(Config.runId c)
-        o["experiment"] <- JsonValue.Create experiment
-        o["backend"] <- JsonValue.Create backend
-        o["config"] <- configNode c
-        o["train_elbo"] <- jnum r.TrainElbo
-        o["test_elbo"] <- jnum r.TestElbo
-        o["log_px"] <- jnum r.LogPx
-        o["log_px_stderr"] <- jnum r.LogPxStdErr
-        o["active_units"] <- JsonValue.Create r.ActiveUnits
-        o["epochs"] <- jnum r.Epochs
-        o["samples"] <- JsonValue.Create r.Samples
-        o["seconds"] <- jnum r.Seconds
-        o["blas"] <- JsonValue.Create r.Blas
-        o["finished_utc"] <- JsonValue.Create(DateTime.UtcNow.ToString("o", inv))
-        writeAtomic (Path.Combine(dir, MetricsFile)) (o.ToJsonString jsonOptions)
+    /// metrics.json (the core's TrainResult record), written LAST and atomically: its presence marks the point finished.
+    let writeMetrics (dir: string) (result: TrainResult) = RunFolder.Open(dir).WriteMetrics(result)
 
-    /// The table row stored in a finished run's metrics.json, with a clear error for a malformed file.
+    /// The table row of a finished run folder: numbers and settings from metrics.json (the core's TrainResult),
+    /// experiment and run id from the folder names, backend from point.json when the sweep wrote one.
     let readRow (dir: string) : Row =
         let path = Path.Combine(dir, MetricsFile)
-        let o =
+        let load (p: string) =
             try
-                match JsonNode.Parse(File.ReadAllText path) with
+                match JsonNode.Parse(File.ReadAllText p) with
                 | :? JsonObject as o -> o
                 | _ -> failwith "the top level is not an object"
-            with e -> failwith $"{path}: not a JSON object ({e.Message})"
-        let node (parent: JsonObject) (k: string) =
-            match parent[k] with
-            | null when parent.ContainsKey k -> None
+            with e -> failwith $"{p}: not a JSON object ({e.Message})"
+        let o = load path
+        let node (k: string) =
+            match o[k] with
             | null -> failwith $"{path}: field '{k}' missing"
-            | n -> Some n
-        let str (p: JsonObject) k = node p k |> Option.map (fun n -> n.GetValue<string>()) |> Option.defaultValue ""
-        let num (p: JsonObject) k = node p k |> Option.map (fun n -> n.GetValue<float>()) |> Option.defaultValue nan
-        let c = (node o "config").Value.AsObject()
-        let ci k = Int32.Parse(str c k, inv)
-        { Experiment = str o "experiment"
-          RunId = str o "run_id"
-          Dataset = str c "dataset"
-          Variant = str c "variant"
-          Likelihood = str c "likelihood"
-          Hidden = str c "hidden"
-          Dz = ci "dz"
-          L = ci "l"
-          Estimator = str c "estimator"
-          Optimizer = str c "optimizer"
-          LearningRate = Double.Parse(str c "lr", inv)
-          BatchSize = ci "m"
-          Seed = ci "seed"
-          TrainSamples = Int64.Parse(str c "train_samples", inv)
-          Epochs = num o "epochs"
-          TrainElbo = num o "train_elbo"
-          TestElbo = num o "test_elbo"
-          LogPx = num o "log_px"
-          LogPxStdErr = num o "log_px_stderr"
-          ActiveUnits = (node o "active_units").Value.GetValue<int>()
-          Seconds = num o "seconds"
-          Backend = str o "backend" }
+            | n -> n
+        let str k = (node k).GetValue<obj>() |> string
+        let num k =
+            // RunFolder writes NaN / Infinity as strings.
+            match (node k).GetValueKind() with
+            | JsonValueKind.String -> Double.Parse((node k).GetValue<string>(), inv)
+            | JsonValueKind.Number -> (node k).GetValue<float>()
+            | kind -> failwith $"{path}: field '{k}' is {kind}, expected a number"
+        let full = Path.GetFullPath dir
+        let backend =
+            let pf = Path.Combine(dir, PointFile)
+            if File.Exists pf then
+                match (load pf)["backend"] with
+                | null -> "unknown"
+                | n -> n.GetValue<string>()
+            else "vae (no point.json)"
+        { Experiment = fileName (dirOf full)
+          RunId = fileName full
+          Dataset = str "Dataset"
+          Variant = str "Variant"
+          Likelihood = str "Likelihood"
+          Hidden = str "Hidden"
+          Dz = int (num "Dz")
+          L = int (num "L")
+          Estimator = str "Estimator"
+          Optimizer = str "Optimizer"
+          LearningRate = num "LearningRate"
+          BatchSize = int (num "M")
+          Seed = int (num "Seed")
+          TrainSamples = int64 (num "Samples")
+          Epochs = num "Epochs"
+          TrainElbo = num "TrainElbo"
+          TestElbo = num "TestElbo"
+          LogPx = num "LogPx"
+          LogPxStdErr = num "LogPxStdErr"
+          ActiveUnits = int (num "ActiveUnits")
+          Seconds = num "Seconds"
+          Backend = backend }
 
     /// Folders of finished runs under root/<experiment>/ (all experiments when None), in name order.
     let finishedDirs (root: string) (experiment: string option) =

@@ -87,21 +87,33 @@ module Sweep =
               yield $"   [{state}] {pt.RunId}" ]
         |> String.concat Environment.NewLine
 
-    /// Runs one point: clean folder, manifest first, then training, curve, and metrics.json last.
+    /// Runs one point: point.json first, then the backend; a backend that does not own its folder gets a clean
+    /// folder and has its manifest, curve and metrics.json (last) written here.
     let private runPoint (settings: Settings) (backend: Backend) (blas: string) (commit: string) (experiment: string)
                          (log: string -> unit) (pt: Point) =
-        if RunStore.prepare pt.Dir then log $"   {pt.RunId}: removed an unfinished earlier attempt"
-        RunStore.writeManifest pt.Dir experiment backend.Name blas settings.BlasThreads commit pt.Config
+        if backend.OwnsFolder then
+            if Directory.Exists pt.Dir && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries pt.Dir)) then
+                log $"   {pt.RunId}: continuing an unfinished earlier attempt"
+            Directory.CreateDirectory pt.Dir |> ignore
+            File.Delete(Path.Combine(pt.Dir, RunStore.ErrorFile))
+        elif RunStore.prepare pt.Dir then
+            log $"   {pt.RunId}: removed an unfinished earlier attempt"
+        RunStore.writePoint pt.Dir experiment backend.Name blas settings.BlasThreads commit pt.Config
+        if not backend.OwnsFolder then RunStore.writeManifest pt.Dir backend.Name blas pt.Config
         let lastPrint = Stopwatch.StartNew()
         let progress (c: CurvePoint) =
             // Throttled so a full-budget run (thousands of epochs) stays readable.
             if lastPrint.Elapsed.TotalSeconds >= 5.0 then
                 lastPrint.Restart()
                 log $"       {pt.RunId} epoch {c.Epoch} samples {c.Samples:N0} train ELBO {c.TrainElbo:F2} test ELBO {c.TestElbo:F2}"
-        let ctx = { Dir = pt.Dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = progress }
+        let ctx = { Dir = pt.Dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = progress; Log = log }
         let out = backend.Run ctx pt.Config
-        RunStore.writeCurve pt.Dir out.Curve
-        RunStore.writeMetrics pt.Dir experiment backend.Name pt.Config out
+        if not backend.OwnsFolder then
+            RunStore.writeCurve pt.Dir out.Curve
+            // A stand-in knows no data dimension; D only shapes the Model description string.
+            RunStore.writeMetrics pt.Dir (CoreBackend.resultOf pt.Config 784 out)
+        elif not (RunStore.isFinished pt.Dir) then
+            failwith $"backend {backend.Name} returned without writing {RunStore.MetricsFile} in {pt.Dir}"
         out
 
     /// Executes the plan's unfinished points, settings.Parallel at a time, and reads back every finished row

@@ -16,7 +16,7 @@ let tiny =
         Dataset = "synthetic"; Hidden = [ 16 ]; Dz = 2; BatchSize = 20; Optimizer = Adam; LearningRate = 0.003
         TrainSamples = 4000L; EvalK = 10; EvalPoints = 50 }
 
-let ctx dir = { Dir = dir; DataDir = None; BlasThreads = 1; Progress = ignore }
+let ctx dir = { Dir = dir; DataDir = None; BlasThreads = 1; Progress = ignore; Log = ignore }
 
 [<Tests>]
 let tests =
@@ -50,12 +50,14 @@ let tests =
             for v in [ o.TrainElbo; o.TestElbo; o.LogPx; o.LogPxStdErr ] do Expect.isTrue (System.Double.IsFinite v) "finite"
             Expect.isLessThan o.TestElbo 0.0 "a bound on log-probabilities of binary images is negative"
             Expect.stringContains o.Blas "managed" "BLAS description"
+            for f in [ "manifest.json"; "curve.csv"; "metrics.json"; "checkpoint.ckpt"; "reconstructions.png"; "samples.png"; "manifold.png" ] do
+                Expect.isTrue (System.IO.File.Exists(System.IO.Path.Combine(tmp.Path, f))) $"the core's run folder has {f}"
         }
 
         test "The_same_config_trains_to_identical_numbers" {
             use tmp = new TempDir()
-            let a = CoreBackend.run (ctx tmp.Path) tiny
-            let b = CoreBackend.run (ctx tmp.Path) tiny
+            let a = CoreBackend.run (ctx (System.IO.Path.Combine(tmp.Path, "a"))) tiny
+            let b = CoreBackend.run (ctx (System.IO.Path.Combine(tmp.Path, "b"))) tiny
             Expect.equal (b.TrainElbo, b.TestElbo, b.LogPx, b.Curve |> List.map (fun p -> p.TestElbo))
                 (a.TrainElbo, a.TestElbo, a.LogPx, a.Curve |> List.map (fun p -> p.TestElbo)) "bit-identical"
         }

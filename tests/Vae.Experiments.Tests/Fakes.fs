@@ -23,7 +23,7 @@ let fakeOutput (c: Config) =
     let curve =
         [ for e in 1..4 ->
               let s = int64 e * c.TrainSamples / 4L
-              { Epoch = e; Samples = s; TrainElbo = final - 40.0 / float e + 1.0
+              { Epoch = e; Step = int64 e * 10L; Samples = s; TrainElbo = final - 40.0 / float e + 1.0
                 TestElbo = final - 40.0 / float e; Seconds = 0.01 * float e } ]
     { TrainElbo = final + 1.0; TestElbo = final; LogPx = final + 5.0; LogPxStdErr = 0.1; ActiveUnits = min c.Dz 7
       Epochs = 4.0; Samples = c.TrainSamples; Seconds = 0.04; Curve = curve; Blas = "fake" }
@@ -38,6 +38,7 @@ type CountingBackend(?failOn: Set<string>) =
     member _.Backend =
         { Name = "fake"
           Describe = fun t -> $"fake blas, {t} thread(s)"
+          OwnsFolder = false
           Run =
             fun ctx c ->
                 Interlocked.Increment(&calls) |> ignore

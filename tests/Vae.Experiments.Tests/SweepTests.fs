@@ -116,7 +116,8 @@ let tests =
             let c = dzGrid[3]
             let r = Sweep.run quiet (settingsFor tmp.Path) (CountingBackend().Backend) "e" [ c ]
             let dir = RunStore.runDir tmp.Path "e" (Config.runId c)
-            let m = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunStore.ManifestFile)))
+            Expect.isTrue (File.Exists(Path.Combine(dir, RunStore.ManifestFile))) "manifest.json"
+            let m = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunStore.PointFile)))
             let rec get (n: JsonNode | null) (path: string list) : JsonNode =
                 match n, path with
                 | null, _ -> failwith $"manifest lacks {path}"
@@ -132,11 +133,40 @@ let tests =
             Expect.equal (RunStore.readCurve dir) (fakeOutput c).Curve "curve round-trips through curve.csv"
             let row = r.Rows.Head
             Expect.equal (row.TestElbo, row.LogPx, row.ActiveUnits) ((fakeOutput c).TestElbo, (fakeOutput c).LogPx, (fakeOutput c).ActiveUnits) "metrics round-trip"
+            Expect.equal (row.Experiment, row.RunId, row.Dz, row.Estimator, row.Optimizer) ("e", Config.runId c, c.Dz, "B", "Adagrad") "settings in the core's labels"
+        }
+
+        test "A_backend_that_owns_its_folder_finds_what_a_killed_attempt_left_and_nothing_is_cleared" {
+            use tmp = new TempDir()
+            let c = dzGrid[0]
+            let dir = RunStore.runDir tmp.Path "e" (Config.runId c)
+            Directory.CreateDirectory dir |> ignore
+            File.WriteAllText(Path.Combine(dir, "checkpoint.ckpt"), "state of the killed attempt")
+            let mutable sawCheckpoint = false
+            let owner =
+                { Name = "owner"; Describe = (fun _ -> "x"); OwnsFolder = true
+                  Run = fun ctx c ->
+                            sawCheckpoint <- File.Exists(Path.Combine(ctx.Dir, "checkpoint.ckpt"))
+                            let out = fakeOutput c
+                            RunStore.writeMetrics ctx.Dir (CoreBackend.resultOf c 784 out)
+                            out }
+            let r = Sweep.run quiet (settingsFor tmp.Path) owner "e" [ c ]
+            Expect.isTrue sawCheckpoint "the checkpoint was left for the backend to resume from"
+            Expect.equal r.Rows.Length 1 "finished"
+            Expect.isTrue (File.Exists(Path.Combine(dir, RunStore.PointFile))) "point.json written"
+        }
+
+        test "A_backend_that_owns_its_folder_but_writes_no_metrics_is_a_failed_point" {
+            use tmp = new TempDir()
+            let lazyOwner = { Name = "lazy"; Describe = (fun _ -> "x"); OwnsFolder = true; Run = fun _ c -> fakeOutput c }
+            let r = Sweep.run quiet (settingsFor tmp.Path) lazyOwner "e" [ dzGrid[0] ]
+            Expect.equal (r.Rows.Length, r.Failed.Length) (0, 1) "no metrics.json, no row"
+            Expect.stringContains (snd r.Failed.Head) "without writing metrics.json" "says why"
         }
 
         test "Missing_numbers_are_stored_as_null_and_read_back_as_NaN" {
             use tmp = new TempDir()
-            let noEval = { Name = "fake"; Describe = (fun _ -> "x"); Run = fun _ c -> { fakeOutput c with LogPx = nan; LogPxStdErr = nan } }
+            let noEval = { Name = "fake"; Describe = (fun _ -> "x"); OwnsFolder = false; Run = fun _ c -> { fakeOutput c with LogPx = nan; LogPxStdErr = nan } }
             let r = Sweep.run quiet (settingsFor tmp.Path) noEval "e" [ dzGrid[0] ]
             Expect.isTrue (System.Double.IsNaN r.Rows.Head.LogPx) "NaN survives the JSON round trip"
         }
