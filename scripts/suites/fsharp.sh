@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 log=$(mktemp)
-dotnet run --project tests/Vae.Experiments.Tests/Vae.Experiments.Tests.fsproj -c Release --no-build -- --colours 0 2>&1 | tee "$log"
+dotnet run --project tests/Vae.Experiments.Tests/Vae.Experiments.Tests.fsproj -c Release --no-build -- --colours 0 --no-spinner 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # Expecto's closing line: "EXPECTO! N tests run in T for S – P passed, I ignored, F failed, E errored. ..."
 summary=$(grep -E 'EXPECTO! [0-9]+ tests? run' "$log" | tail -1)
