@@ -55,7 +55,7 @@ type Config =
       TrainSamples: int64
       /// Importance samples K for the final log p(x) estimate; 0 skips it.
       EvalK: int
-      /// Test points used for the log p(x) estimate; 0 = the whole test set.
+      /// Test points (the first N) of the final evaluation: ELBO, log p(x), active units; 0 = the whole test set.
       EvalPoints: int
       Seed: int }
 
@@ -67,8 +67,8 @@ type Budget =
       EvalPoints: int }
 
 module Budget =
-    /// Default: sweep-dz's 20 points finish in a few minutes on 2 cores (2 MNIST epochs per point, ~10 s each with
-    /// one managed-BLAS thread; K=100 on 1000 test points).
+    /// Default: sweep-dz's 20 points finish in a few minutes on 2 quiet cores (2 MNIST epochs per point, ~25 s each
+    /// with one managed-BLAS thread; final evaluation with K=100 on the first 1000 test points).
     let quick = { Name = "quick"; TrainSamples = 120_000L; EvalK = 100; EvalPoints = 1000 }
 
     /// The paper's budget: 10^8 training samples (the end of Fig. 2's x-axis), K=5000 on the whole test set.

@@ -11,7 +11,9 @@ open Vae.Core.Numerics
 
 /// Spread of R gradient draws of J = mean_m Elbo_m at fixed theta and minibatch.
 type GradStats =
-    { Estimator: string
+    { /// Where theta came from, e.g. "init" or a run id.
+      At: string
+      Estimator: string
       L: int
       M: int
       Repeats: int
@@ -28,7 +30,7 @@ type GradStats =
 
 module GradVariance =
     /// R gradient draws of estimator est with L samples on x [M, D] at theta [P]; noise from (seed, Noise stream).
-    let measure (spec: ModelSpec) (blas: IBlas) (theta: float32[]) (x: float32[]) (m: int) (l: int)
+    let measure (at: string) (spec: ModelSpec) (blas: IBlas) (theta: float32[]) (x: float32[]) (m: int) (l: int)
                 (est: Vae.Core.Model.Estimator) (repeats: int) (seed: uint64) =
         if repeats < 2 then invalidArg "repeats" $"repeats ({repeats}) must be >= 2 to estimate a variance"
         if x.Length < m * spec.D then invalidArg "x" $"x holds {x.Length} floats, M*D = {m}*{spec.D} needed"
@@ -57,7 +59,8 @@ module GradVariance =
             jM2 <- jM2 + dj * (j - jMean)
         let total = Array.sum m2 / float (repeats - 1)
         let signal = mean |> Array.sumBy (fun v -> v * v)
-        { Estimator = est.ToString()
+        { At = at
+          Estimator = est.ToString()
           L = l
           M = m
           Repeats = repeats
@@ -67,6 +70,16 @@ module GradVariance =
           Snr = (if total > 0.0 then signal / total else nan)
           ElboMean = jMean
           ElboStd = sqrt (jM2 / float (repeats - 1)) }
+
+    /// Estimators A and B at the same theta, minibatch and noise seed.
+    let compare (at: string) (spec: ModelSpec) (blas: IBlas) (theta: float32[]) (x: float32[]) (m: int) (l: int) (repeats: int) (seed: uint64) =
+        [ for est in [ Vae.Core.Model.Estimator.A; Vae.Core.Model.Estimator.B ] -> measure at spec blas theta x m l est repeats seed ]
+
+    /// The trained parameters [P] in a finished run folder's checkpoint (the core's RunDriver writes checkpoint.ckpt).
+    let thetaFromRun (dir: string) =
+        let path = IO.Path.Combine(dir, Vae.Core.Runs.RunDriver.CheckpointFile)
+        if not (IO.File.Exists path) then invalidArg "dir" $"{dir} holds no {Vae.Core.Runs.RunDriver.CheckpointFile} to read trained parameters from"
+        Vae.Core.IO.Checkpoint.Load(path).GetFloats "theta"
 
     /// Parameters initialised as the paper does (N(0, std^2), seeded Init stream) for a spec.
     let initialTheta (spec: ModelSpec) (std: float32) (seed: uint64) =

@@ -78,7 +78,7 @@ module Sweep =
         let evalK = distinct (fun c -> string c.EvalK)
         let evalPts = distinct (fun c -> if c.EvalPoints = 0 then "all" else string c.EvalPoints)
         [ yield $"== {p.Experiment}: {shard}; {p.Finished.Length} finished (skipped), {p.Todo.Length} to run"
-          yield $"   budget {settings.Budget.Name}: {samples} training samples per point, log p(x) with K={evalK} on {evalPts} test points"
+          yield $"   budget {settings.Budget.Name}: {samples} training samples per point; final evaluation (ELBO, log p(x) with K={evalK}, active units) on {evalPts} test points"
           yield $"   backend {backend.Name}; {settings.Parallel} point(s) at once x {settings.BlasThreads} BLAS thread(s)"
           yield $"   results -> {Path.Combine(settings.ResultsRoot, p.Experiment)}"
           if p.Duplicates > 0 then yield $"   {p.Duplicates} duplicate grid entr(ies) dropped (same run id)"
