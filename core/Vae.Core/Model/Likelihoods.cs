@@ -168,7 +168,7 @@ public static class Likelihoods
             var slope = Vector512<float>.One;
             var mean = p.SigmoidMean ? SimdMath.Sigmoid(av, out slope) : av;
             var diff = xv - mean;
-            var invSigma = Vector512.Exp(sv * -0.5f);
+            var invSigma = SimdMath.Exp(sv * -0.5f);
             // (x - mean)^2 / sigma^2 as a square of (x - mean) / sigma: a mean hit exactly stays 0 even where
             // exp(-s) alone would overflow (s < -88), instead of 0 * inf = NaN.
             var rv = diff * invSigma;
@@ -207,7 +207,7 @@ public static class Likelihoods
             var slope = Vector256<float>.One;
             var mean = p.SigmoidMean ? SimdMath.Sigmoid(av, out slope) : av;
             var diff = xv - mean;
-            var invSigma = Vector256.Exp(sv * -0.5f);
+            var invSigma = SimdMath.Exp(sv * -0.5f);
             var rv = diff * invSigma;
             var sq = rv * rv;
             var dp = rv * invSigma; // (x - mean) / sigma^2
