@@ -236,7 +236,7 @@ public static class Likelihoods
         for (int j = 0; j < d; j++)
         {
             double av = Unsafe.Add(ref a, j), sv = Unsafe.Add(ref s, j), slope = 1;
-            double mean = p.SigmoidMean ? SimdMath.Sigmoid(av, out slope) : av;
+            double mean = p.SigmoidMean ? (float)SimdMath.Sigmoid(av, out slope) : av; // the float mean, as stored
             if (p.SigmoidMean) Unsafe.Add(ref a, j) = (float)mean;
             double invSigma = Math.Exp(-0.5 * sv), rv = (Unsafe.Add(ref x, j) - mean) * invSigma, sq = rv * rv, dp = rv * invSigma;
             sum += sv + sq;

@@ -11,6 +11,9 @@ namespace Vae.Core.Numerics;
 /// <summary>Allocation-free kernels on row-major [rows, n] blocks.</summary>
 public static class Kernels
 {
+    /// <summary>Vector width the elementwise kernels run at on this machine: 512, 256, or 0 (scalar double).</summary>
+    public static int SimdWidthBits => Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0;
+
     /// <summary>y[r, :] += b for every row r. y: [rows, n], b: [n].</summary>
     public static void AddBiasRows(Span<float> y, ReadOnlySpan<float> b, int rows) => BiasActivation(y, b, rows, Activation.Identity);
 
@@ -211,9 +214,10 @@ public static class Kernels
         public static Vector512<float> Forward(Vector512<float> x) => SimdMath.Tanh(x);
         public static Vector256<float> Forward(Vector256<float> x) => SimdMath.Tanh(x);
         public static float Forward(float x) => (float)Math.Tanh(x);
-        public static Vector512<float> Backward(Vector512<float> h, Vector512<float> dh) => dh - dh * h * h;
-        public static Vector256<float> Backward(Vector256<float> h, Vector256<float> dh) => dh - dh * h * h;
-        public static float Backward(float h, float dh) => dh - dh * h * h;
+        // 1 - h^2 as (1 - h)(1 + h): 1 - h is exact near saturation, where 1 - h*h would cancel to a few bits.
+        public static Vector512<float> Backward(Vector512<float> h, Vector512<float> dh) => dh * ((Vector512<float>.One - h) * (Vector512<float>.One + h));
+        public static Vector256<float> Backward(Vector256<float> h, Vector256<float> dh) => dh * ((Vector256<float>.One - h) * (Vector256<float>.One + h));
+        public static float Backward(float h, float dh) => dh * ((1f - h) * (1f + h));
     }
 
     struct ReluOp : IActivationOp

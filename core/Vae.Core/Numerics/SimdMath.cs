@@ -284,14 +284,18 @@ internal static class SimdMath
     [MethodImpl(Inline)]
     public static double SoftplusSigmoid(double a, out double p)
     {
-        double e = Math.Exp(-Math.Abs(a)), u = 1.0 + e;
-        p = (a >= 0 ? 1.0 : e) / u;
-        return Math.Max(a, 0.0) + Math.Log(u);
+        double e = Math.Exp(-Math.Abs(a));
+        p = (a >= 0 ? 1.0 : e) / (1.0 + e);
+        return Math.Max(a, 0.0) + Log1p(e);
     }
 
     /// <summary>Stable softplus in double.</summary>
     [MethodImpl(Inline)]
-    public static double Softplus(double a) => Math.Max(a, 0.0) + Math.Log(1.0 + Math.Exp(-Math.Abs(a)));
+    public static double Softplus(double a) => Math.Max(a, 0.0) + Log1p(Math.Exp(-Math.Abs(a)));
+
+    /// <summary>log(1 + e) for e in [0, 1] in double: below 1e-8, 1 + e would round away e (softplus(-100) = e^-100).</summary>
+    [MethodImpl(Inline)]
+    static double Log1p(double e) => e < 1e-8 ? e - 0.5 * e * e : Math.Log(1.0 + e);
 
     /// <summary>sigmoid(a) and its slope e / (1 + e)^2, in double.</summary>
     [MethodImpl(Inline)]
