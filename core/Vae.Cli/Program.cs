@@ -11,7 +11,8 @@ static class Cli
         switch (verb)
         {
             case "describe":
-                Console.WriteLine(new ManagedBlas().Describe());
+                // Resolves like a run would (options default to auto; VAE_BLAS / VAE_BLAS_THREADS apply) and verifies it.
+                Console.WriteLine(BlasResolver.Create(new BlasOptions()).Describe());
                 return 0;
             default:
                 Console.WriteLine("usage: vae describe");
