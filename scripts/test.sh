@@ -15,7 +15,9 @@ log=$(mktemp)
 dotnet test tests/Vae.Tests/Vae.Tests.csproj -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # VSTest's console summary: "Total tests: N" then "     Passed: N" / "     Failed: N" / "    Skipped: N".
-p=$(sed -nE 's/^\s+Passed:\s*([0-9]+)\s*$/\1/p' "$log" | tail -1); f=$(sed -nE 's/^\s+Failed:\s*([0-9]+)\s*$/\1/p' "$log" | tail -1)
+# (Older/other loggers print "Failed!  - Failed: N, Passed: N, ..." instead: accept both.)
+p=$(sed -nE 's/^\s+Passed:\s*([0-9]+)\s*$/\1/p; s/.*Failed:\s*[0-9]+, Passed:\s*([0-9]+),.*/\1/p' "$log" | tail -1)
+f=$(sed -nE 's/^\s+Failed:\s*([0-9]+)\s*$/\1/p; s/.*- Failed:\s*([0-9]+), Passed:.*/\1/p' "$log" | tail -1)
 p=${p:-0}; f=${f:-0}
 echo "suite Vae.Tests: $p passed, $f failed (exit $rc)"
 if [ "$p" -eq 0 ]; then echo "suite Vae.Tests ran zero tests"; status=1; f=$((f+1)); fi

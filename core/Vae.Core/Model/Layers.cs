@@ -1,0 +1,116 @@
+// Dense layers and MLPs over the flat parameter buffer: forward and backward side by side, same argument order.
+// Owns: GEMM calls and activation kernels of hidden layers, and their activation workspaces.
+// Must not: know about likelihoods, estimators or optimizers. Backward ACCUMULATES (beta = 1); the owner zeroes.
+using Vae.Core.Numerics;
+using Vae.Core.Tensors;
+
+namespace Vae.Core.Model;
+
+/// <summary>Y = X W + b with W [In, Out] and b [Out] living at fixed offsets of the flat parameter buffer.</summary>
+public readonly struct Dense
+{
+    public readonly int In, Out, WOffset, BOffset;
+
+    public Dense(ParameterLayout layout, string prefix)
+    {
+        var w = layout[prefix + ".W"]; var b = layout[prefix + ".b"];
+        (In, Out, WOffset, BOffset) = (w.Rows, w.Cols, w.Offset, b.Offset);
+    }
+
+    /// <summary>y[rows, Out] = x[rows, In] W + b (overwrites y).</summary>
+    public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> y, int rows)
+    {
+        blas.Sgemm(false, false, rows, Out, In, 1f, x, In, theta.Slice(WOffset, In * Out), Out, 0f, y, Out);
+        Kernels.AddBiasRows(y, theta.Slice(BOffset, Out), rows);
+    }
+
+    /// <summary>
+    /// grad[W] += x^T dy; grad[b] += column sums of dy; dx[rows, In] += dy W^T (skipped when dx is empty).
+    /// x: [rows, In], dy: [rows, Out].
+    /// </summary>
+    public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+                         Span<float> grad, Span<float> dx, int rows)
+    {
+        blas.Sgemm(true, false, In, Out, rows, 1f, x, In, dy, Out, 1f, grad.Slice(WOffset, In * Out), Out);
+        Kernels.AccumulateColumnSums(dy.Slice(0, rows * Out), rows, grad.Slice(BOffset, Out));
+        if (!dx.IsEmpty)
+            blas.Sgemm(false, true, rows, In, Out, 1f, dy, Out, theta.Slice(WOffset, In * Out), Out, 1f, dx, In);
+    }
+}
+
+/// <summary>A stack of Dense + activation layers with workspaces for up to maxRows rows.</summary>
+public sealed class Mlp
+{
+    readonly Dense[] _layers;
+    readonly float[][] _h;  // per layer: [maxRows, H_i]  activations (post-nonlinearity)
+    readonly float[][] _dh; // per layer: [maxRows, H_i]  dJ/dh, accumulated
+    readonly Activation _act;
+
+    /// <summary>Layers named {prefix}.0, {prefix}.1, ... in the layout.</summary>
+    public Mlp(ParameterLayout layout, string prefix, int layers, Activation act, int maxRows)
+    {
+        _act = act;
+        _layers = new Dense[layers];
+        _h = new float[layers][]; _dh = new float[layers][];
+        for (int i = 0; i < layers; i++)
+        {
+            _layers[i] = new Dense(layout, $"{prefix}.{i}");
+            _h[i] = new float[maxRows * _layers[i].Out];
+            _dh[i] = new float[maxRows * _layers[i].Out];
+        }
+        MaxRows = maxRows;
+    }
+
+    public int MaxRows { get; }
+    /// <summary>Width of the last hidden layer.</summary>
+    public int OutWidth => _layers[^1].Out;
+    /// <summary>Last hidden activations [rows, OutWidth] after Forward.</summary>
+    public Span<float> Output => _h[^1];
+    /// <summary>dJ/d(last hidden activations) [rows, OutWidth]: heads accumulate into it before Backward.</summary>
+    public Span<float> OutputGrad => _dh[^1];
+    /// <summary>Activations of layer i (for tests).</summary>
+    public ReadOnlySpan<float> Hidden(int i) => _h[i];
+
+    /// <summary>Runs x[rows, In] through every layer.</summary>
+    public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows)
+    {
+        CheckRows(rows);
+        ReadOnlySpan<float> input = x;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            var h = _h[i].AsSpan(0, rows * _layers[i].Out);
+            _layers[i].Forward(blas, theta, input, h, rows);
+            Kernels.ActivationForward(_act, h);
+            input = h;
+        }
+    }
+
+    /// <summary>Zeroes the activation gradients for the next backward pass.</summary>
+    public void ZeroGrad(int rows)
+    {
+        for (int i = 0; i < _layers.Length; i++) _dh[i].AsSpan(0, rows * _layers[i].Out).Clear();
+    }
+
+    /// <summary>
+    /// From OutputGrad (filled by the caller) down to the input: grad += dJ/dtheta of every layer,
+    /// dx[rows, In] += dJ/dx (skipped when dx is empty, e.g. the encoder's data input).
+    /// </summary>
+    public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> grad, Span<float> dx, int rows)
+    {
+        CheckRows(rows);
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            var h = _h[i].AsSpan(0, rows * _layers[i].Out);
+            var dh = _dh[i].AsSpan(0, rows * _layers[i].Out);
+            Kernels.ActivationBackward(_act, h, dh);
+            ReadOnlySpan<float> input = i == 0 ? x : _h[i - 1].AsSpan(0, rows * _layers[i - 1].Out);
+            Span<float> dInput = i == 0 ? dx : _dh[i - 1].AsSpan(0, rows * _layers[i - 1].Out);
+            _layers[i].Backward(blas, theta, input, dh, grad, dInput, rows);
+        }
+    }
+
+    void CheckRows(int rows)
+    {
+        if (rows <= 0 || rows > MaxRows) throw new ArgumentOutOfRangeException(nameof(rows), $"rows ({rows}) must be in 1..{MaxRows}");
+    }
+}

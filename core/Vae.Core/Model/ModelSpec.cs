@@ -1,0 +1,61 @@
+// What a VAE looks like (paper Appendix C): sizes, hidden activation, likelihood. Pure data + validation.
+// Owns: the model enums and ModelSpec. Must not: allocate buffers or know about training.
+namespace Vae.Core.Model;
+
+/// <summary>Decoder likelihood p(x|z) (paper Appendix C.1 Bernoulli MLP, C.2 Gaussian MLP).</summary>
+public enum Likelihood { Bernoulli, Gaussian }
+
+/// <summary>Hidden-layer nonlinearity. The paper uses tanh. Identity makes the networks linear (the pPCA oracle).</summary>
+public enum Activation { Tanh, Relu, Softplus, Identity }
+
+/// <summary>SGVB estimator (paper Sec. 2.3): A = eq. (6), generic; B = eq. (7), closed-form KL.</summary>
+public enum Estimator { A, B }
+
+/// <summary>Parameter initialisation. §5: "random sampling from N(0, 0.01)"; we read 0.01 as the standard deviation.</summary>
+public enum InitScheme { Normal, XavierUniform }
+
+/// <summary>Architecture of a VAE with Gaussian MLP encoder and Bernoulli or Gaussian MLP decoder.</summary>
+public sealed record ModelSpec
+{
+    /// <summary>Input dimension D (784 for MNIST, 560 for Frey Face).</summary>
+    public int D { get; init; } = 784;
+    /// <summary>Latent dimension Dz. §5: swept 2..200; 20 is a common default.</summary>
+    public int Dz { get; init; } = 20;
+    /// <summary>Encoder hidden sizes. §5: one layer of 500 (MNIST), 200 (Frey Face).</summary>
+    public IReadOnlyList<int> EncoderHidden { get; init; } = [500];
+    /// <summary>Decoder hidden sizes (input side first).</summary>
+    public IReadOnlyList<int> DecoderHidden { get; init; } = [500];
+    public Likelihood Likelihood { get; init; } = Likelihood.Bernoulli;
+    public Activation Activation { get; init; } = Activation.Tanh;
+    /// <summary>Gaussian decoder only: mean = sigmoid(a) (the paper's Frey Face decoder) instead of mean = a.</summary>
+    public bool SigmoidMean { get; init; } = true;
+
+    /// <summary>Throws ArgumentException with the offending value if the spec is nonsense.</summary>
+    public ModelSpec Validate()
+    {
+        if (D <= 0) throw new ArgumentException($"ModelSpec.D ({D}) must be positive");
+        if (Dz <= 0) throw new ArgumentException($"ModelSpec.Dz ({Dz}) must be positive");
+        if (EncoderHidden.Count == 0 || DecoderHidden.Count == 0)
+            throw new ArgumentException("ModelSpec needs at least one hidden layer in the encoder and in the decoder");
+        foreach (int h in EncoderHidden.Concat(DecoderHidden))
+            if (h <= 0) throw new ArgumentException($"ModelSpec hidden size ({h}) must be positive");
+        return this;
+    }
+
+    /// <summary>Compact description, e.g. "784-500-20 tanh Bernoulli" (decoder sizes shown if not mirrored).</summary>
+    public override string ToString()
+    {
+        string enc = string.Join("-", EncoderHidden);
+        string dec = string.Join("-", DecoderHidden);
+        bool mirrored = EncoderHidden.Reverse().SequenceEqual(DecoderHidden);
+        string lik = Likelihood == Likelihood.Gaussian ? (SigmoidMean ? "Gaussian(sigmoid mean)" : "Gaussian") : "Bernoulli";
+        return $"{D}-{enc}-{Dz}{(mirrored ? "" : $" dec {Dz}-{dec}-{D}")} {Activation.ToString().ToLowerInvariant()} {lik}";
+    }
+
+    public bool Equals(ModelSpec? o) => o is not null && D == o.D && Dz == o.Dz && Likelihood == o.Likelihood
+        && Activation == o.Activation && SigmoidMean == o.SigmoidMean
+        && EncoderHidden.SequenceEqual(o.EncoderHidden) && DecoderHidden.SequenceEqual(o.DecoderHidden);
+
+    public override int GetHashCode() => HashCode.Combine(D, Dz, Likelihood, Activation, SigmoidMean,
+        string.Join(",", EncoderHidden), string.Join(",", DecoderHidden));
+}

@@ -1,0 +1,73 @@
+// What a training run is: dataset and variant, model, estimator, optimizer, budget, seeds, cadences. Immutable
+// records with the paper's defaults and Validate(); flat result records that become table columns.
+// Must not: run anything.
+using Vae.Core.Data;
+using Vae.Core.Model;
+
+namespace Vae.Core.Training;
+
+/// <summary>Options of one training run. Defaults follow the paper (§5: M = 100, L = 1) with Adam as optimizer.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Catalog name: mnist, fashion-mnist, binarized-mnist, caltech101-28, caltech101-16, frey-face.</summary>
+    public string Dataset { get; init; } = "mnist";
+    /// <summary>Data root (--data); null = VAE_DATA, then data/ in the repo.</summary>
+    public string? DataDir { get; init; }
+    public DataVariant Variant { get; init; } = DataVariant.DynamicBinarized;
+    /// <summary>HoldOut keeps a validation split; MergeIntoTrain trains on it too (the paper's 60,000 MNIST images).</summary>
+    public ValidationSplit Validation { get; init; } = ValidationSplit.MergeIntoTrain;
+    public ModelSpec Model { get; init; } = new();
+    public Estimator Estimator { get; init; } = Estimator.B;
+    /// <summary>Noise samples per datapoint, L. §5: L = 1.</summary>
+    public int Samples { get; init; } = 1;
+    /// <summary>Minibatch size, M. §5: M = 100.</summary>
+    public int BatchSize { get; init; } = 100;
+    /// <summary>Number of epochs (ignored when MaxTrainingSamples &gt; 0).</summary>
+    public int Epochs { get; init; } = 10;
+    /// <summary>Budget in training samples seen (the paper's Fig. 2 axis); 0 = use Epochs.</summary>
+    public long MaxTrainingSamples { get; init; }
+    public OptimizerOptions Optimizer { get; init; } = new();
+    public InitScheme Init { get; init; } = InitScheme.XavierUniform;
+    /// <summary>Standard deviation for InitScheme.Normal. §5: 0.01.</summary>
+    public float InitStd { get; init; } = 0.01f;
+    /// <summary>Seeds every stream: init, shuffle, noise, binarization, evaluation.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Evaluate the held-out bound every this many training samples (0 = once per epoch).</summary>
+    public long EvalEverySamples { get; init; }
+    /// <summary>Importance samples K for the final log p(x) estimate (0 = skip).</summary>
+    public int FinalK { get; init; }
+    /// <summary>Limit the final evaluation to the first N test rows (0 = the whole test set).</summary>
+    public int EvalLimit { get; init; }
+
+    /// <summary>Throws ArgumentException naming the bad option and its value.</summary>
+    public TrainOptions Validate()
+    {
+        Model.Validate(); Optimizer.Validate();
+        if (Samples <= 0) throw new ArgumentException($"samples L ({Samples}) must be at least 1");
+        if (BatchSize <= 0) throw new ArgumentException($"batch size M ({BatchSize}) must be at least 1");
+        if (Epochs <= 0 && MaxTrainingSamples <= 0) throw new ArgumentException($"epochs ({Epochs}) must be at least 1 (or set a sample budget)");
+        if (MaxTrainingSamples < 0) throw new ArgumentException($"sample budget ({MaxTrainingSamples}) must be >= 0");
+        if (EvalEverySamples < 0) throw new ArgumentException($"evaluation interval ({EvalEverySamples}) must be >= 0");
+        if (FinalK < 0) throw new ArgumentException($"final K ({FinalK}) must be >= 0");
+        if (InitStd <= 0) throw new ArgumentException($"init std ({InitStd}) must be positive");
+        if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
+        return this;
+    }
+
+    /// <summary>Checks the options against the loaded data (sizes, batch larger than the dataset).</summary>
+    public void ValidateAgainst(PreparedData data)
+    {
+        if (data.Train.D != Model.D) throw new ArgumentException($"model input D ({Model.D}) != data dimension ({data.Train.D}) of {Dataset}");
+        if (BatchSize > data.Train.N) throw new ArgumentException($"batch size M ({BatchSize}) is larger than the training set ({data.Train.N} rows)");
+    }
+}
+
+/// <summary>One point of the training curve (paper Fig. 2 axis: training samples seen).</summary>
+public sealed record CurvePoint(long Samples, int Epoch, long Step, double Seconds, double TrainElbo, double TestElbo);
+
+/// <summary>Flat summary of a finished run: one row of a result table. Elbo values in nats per datapoint (higher is better).</summary>
+public sealed record TrainResult(
+    string Dataset, string Variant, string Model, int Dz, string Hidden, string Likelihood, string Estimator,
+    int L, int M, string Optimizer, double LearningRate, double WeightPrior, ulong Seed,
+    int Epochs, long Samples, double TrainElbo, double TestElbo, double TestElboStdErr,
+    double LogPx, double LogPxStdErr, int K, int ActiveUnits, double Seconds, double SecondsPerEpoch, string Blas);
