@@ -114,7 +114,12 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     public void Dispose()
     {
         lock (_poolLock) { _disposed = true; _pool?.Dispose(); }
+        GC.SuppressFinalize(this);
     }
+
+    // IBlas is not IDisposable, so a provider may simply be dropped: the helpers (which do not reference this object)
+    // are then told to exit here instead of sleeping forever.
+    ~ManagedBlas() => _pool?.Dispose();
 
     static void ScaleC(float* c, int m, int n, int ldc, float beta)
     {
