@@ -137,8 +137,10 @@ internal static unsafe class ManagedGemmKernels
                 for (int p = 0; p < kc; p++)
                 {
                     float* s = src + (long)p * g.Ldb; float* d = dst + p * nrFull;
-                    if (nr == nrFull) for (int t = 0; t < nrFull; t += 8) Vector256.Load(s + t).Store(d + t);
-                    else { int t = 0; for (; t < nr; t++) d[t] = s[t]; for (; t < nrFull; t++) d[t] = 0f; }
+                    int t = 0;
+                    for (; t + 8 <= nr; t += 8) Vector256.Load(s + t).Store(d + t);
+                    for (; t < nr; t++) d[t] = s[t];
+                    for (; t < nrFull; t++) d[t] = 0f;
                 }
                 continue;
             }
@@ -283,12 +285,14 @@ internal static unsafe class ManagedGemmKernels
 
     static void WriteEdge(float* tile, int ldt, float* c, int ldc, float beta, int mr, int nr)
     {
+        int nr8 = nr & ~7;
         for (int i = 0; i < mr; i++)
         {
             float* ci = c + (long)i * ldc, ti = tile + i * ldt;
-            if (beta == 0f) for (int j = 0; j < nr; j++) ci[j] = ti[j];
-            else if (beta == 1f) for (int j = 0; j < nr; j++) ci[j] += ti[j];
-            else for (int j = 0; j < nr; j++) ci[j] = MathF.FusedMultiplyAdd(beta, ci[j], ti[j]);
+            for (int j = 0; j < nr8; j += 8) Put(ci + j, Vector256.Load(ti + j), beta);
+            if (beta == 0f) for (int j = nr8; j < nr; j++) ci[j] = ti[j];
+            else if (beta == 1f) for (int j = nr8; j < nr; j++) ci[j] += ti[j];
+            else for (int j = nr8; j < nr; j++) ci[j] = MathF.FusedMultiplyAdd(beta, ci[j], ti[j]);
         }
     }
 }
