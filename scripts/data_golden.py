@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Golden values for tests/Vae.Tests/Data/RealDataTests.cs, computed with numpy/scipy straight from the files.
-# Run once with Debian's python3 (python3-numpy, python3-scipy): VAE_DATA=... /usr/bin/python3 scripts/data_golden.py
+# Run once with Debian's own python3 (apt python3-numpy python3-scipy): VAE_DATA=../shared/data python3 scripts/data_golden.py
 # Orientation-sensitive statistics: the index moment m = sum_i x[i] * i over the upright row-major image.
 import gzip, os, numpy as np, scipy.io
 

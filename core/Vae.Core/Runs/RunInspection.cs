@@ -1,0 +1,73 @@
+// Working with a finished (or interrupted) run folder: reload its model from the checkpoint, evaluate it, sample from it.
+// Owns: rebuilding a Trainer from checkpoint.ckpt and the eval report. Must not: train or change existing run files
+// (it only adds eval-k<K>.json and samples-<n>.png).
+using System.Text.Json;
+using Vae.Core.Data;
+using Vae.Core.IO;
+using Vae.Core.Numerics;
+using Vae.Core.Training;
+
+namespace Vae.Core.Runs;
+
+/// <summary>Result of evaluating a run: test ELBO and importance-sampled log p(x), nats per datapoint.</summary>
+public sealed record EvalReport(string Run, string Dataset, string Variant, int N, double TestElbo, double TestElboStdErr,
+                                double TestBitsPerDim, double ElboSeconds, int K, double LogPx, double LogPxStdErr,
+                                double LogPxBitsPerDim, double LogPxSeconds);
+
+/// <summary>Loads run folders back.</summary>
+public static class RunInspection
+{
+    /// <summary>The options a run was trained with, read from its checkpoint (the data folder can be overridden).</summary>
+    public static (TrainOptions Options, CheckpointData Checkpoint) ReadCheckpoint(string runDir, string? dataDir = null)
+    {
+        var folder = RunFolder.Open(runDir);
+        string path = folder.File(RunDriver.CheckpointFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"run '{folder.Path}' has no {RunDriver.CheckpointFile}; was it trained?", path);
+        var c = Checkpoint.Load(path);
+        var o = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson) ?? throw new CheckpointFormatException(path, "no options in the checkpoint");
+        return (dataDir is null ? o : o with { DataDir = dataDir }, c);
+    }
+
+    /// <summary>A trainer holding the run's checkpointed state, on the run's data (loaded again, same variant and seed).</summary>
+    public static Trainer Load(string runDir, IBlas blas, string? dataDir = null, PreparedData? data = null)
+    {
+        var (o, c) = ReadCheckpoint(runDir, dataDir);
+        var t = new Trainer(o, blas, data ?? RunDriver.LoadData(o));
+        t.Restore(c);
+        return t;
+    }
+
+    /// <summary>
+    /// Test ELBO (single sample, estimator B, fixed evaluation noise) and, for k &gt; 0, the importance-sampled log p(x)
+    /// with k samples, on the first <paramref name="limit"/> test rows (0 = all). Also written to eval-k{k}.json in the run.
+    /// </summary>
+    public static EvalReport Evaluate(string runDir, int k, IBlas blas, string? dataDir = null, int limit = 0, PreparedData? data = null)
+    {
+        if (k < 0) throw new ArgumentException($"K ({k}) must be >= 0");
+        var t = Load(runDir, blas, dataDir, data);
+        var o = t.Options;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var elbo = t.TestElbo(limit);
+        double elboSeconds = sw.Elapsed.TotalSeconds;
+        var ll = k > 0 ? t.TestLogLikelihood(k, limit) : null;
+        var folder = RunFolder.Open(runDir);
+        var report = new EvalReport(folder.Path, o.Dataset, DataVariants.Label(o.Variant, o.Model.Likelihood == Model.Likelihood.Bernoulli),
+            elbo.N, elbo.Elbo, elbo.StdErr, RunDriver.BitsPerDim(elbo.Elbo, o.Model.D), elboSeconds,
+            k, ll?.LogPx ?? double.NaN, ll?.StdErr ?? double.NaN, ll is null ? double.NaN : RunDriver.BitsPerDim(ll.LogPx, o.Model.D), ll?.Seconds ?? 0);
+        folder.WriteJson($"eval-k{k}.json", report);
+        return report;
+    }
+
+    /// <summary>Writes <paramref name="n"/> decoder means of z ~ N(0, I) to samples-{n}.png in the run; returns the path.</summary>
+    public static string Sample(string runDir, int n, IBlas blas, ulong? seed = null)
+    {
+        if (n <= 0) throw new ArgumentException($"sample count ({n}) must be positive");
+        var (o, c) = ReadCheckpoint(runDir);
+        var info = Catalog.Get(o.Dataset);
+        var model = new Model.VaeModel(o.Model, blas, 100, 400);
+        var theta = c.GetFloats("theta");
+        string path = RunFolder.Open(runDir).File($"samples-{n}.png");
+        RunFigures.SaveSamples(path, model, theta, n, seed ?? o.Seed, info.Rows, info.Cols);
+        return path;
+    }
+}
