@@ -12,8 +12,8 @@ static class Cli
                          "       vae describe\n" +
                          "       vae data ...";
 
-    /// <summary>The one place the CLI picks a BLAS provider.</summary>
-    static IBlas Blas(int threads) => new ManagedBlas(threads > 0 ? threads : Environment.ProcessorCount);
+    /// <summary>The one place the CLI picks a BLAS provider: MKL -> OpenBLAS -> managed, or VAE_BLAS; verified on load.</summary>
+    static IBlas Blas(int threads) => BlasResolver.Create(new BlasOptions(Threads: threads > 0 ? threads : null));
 
     public static int Run(string[] args)
     {
