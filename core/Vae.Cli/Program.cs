@@ -9,6 +9,7 @@ static class Cli
     const string Usage = "usage: vae train [--dataset mnist] [--preset paper] [options]  (vae train --help lists them)\n" +
                          "       vae eval --run DIR [--k 5000] [--eval-limit N] [--data DIR]\n" +
                          "       vae sample --run DIR [--n 64] [--seed S]\n" +
+                         "       vae bench [--providers mkl,openblas,managed] [--threads 1,2] [--estimators B,A] [--steps 200] [--json] [--is-k 5000] [--sweep]\n" +
                          "       vae describe\n" +
                          "       vae data ...";
 
@@ -48,6 +49,8 @@ static class Cli
                     Console.WriteLine(RunInspection.Sample(c.Run, c.N, Blas(c.Threads), c.Seed));
                     return 0;
                 }
+                case "bench":
+                    return BenchCommand.Run(rest, Console.Out);
                 case "describe":
                     // Resolves like BlasResolver would for a run (auto: MKL -> OpenBLAS -> managed; VAE_BLAS and
                     // VAE_BLAS_THREADS apply) and verifies the provider with real sgemm calls.
