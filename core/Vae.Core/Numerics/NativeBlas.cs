@@ -115,6 +115,11 @@ public sealed unsafe class NativeBlas : IBlas
 
         string? threadingNote = null;
         int layer = MklThreadingGnu;
+        // libgomp spins ~300k iterations per barrier by default: fine on an idle machine, a collapse (10x slower steps,
+        // seen here) when another process shares the cores. Bound the spin unless the user chose a policy; libgomp
+        // reads its environment when loaded, so this must precede the dlopen (.NET's SetEnvironmentVariable does not
+        // reach the native environment, hence libc setenv).
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null) NativeSetenv("GOMP_SPINCOUNT", "10000");
         if (!GlobalDlopen("libgomp.so.1", out string gompWhy))
         {
             layer = MklThreadingSequential;
@@ -162,6 +167,16 @@ public sealed unsafe class NativeBlas : IBlas
             return h != IntPtr.Zero;
         }
         finally { Marshal.FreeHGlobal(name); }
+    }
+
+    /// <summary>setenv(name, value, overwrite = 0) in the native environment (an explicit user setting wins).</summary>
+    static void NativeSetenv(string name, string value)
+    {
+        IntPtr libc = TryLoad("libc.so.6", out _);
+        if (libc == IntPtr.Zero || !NativeLibrary.TryGetExport(libc, "setenv", out IntPtr setenv)) return;
+        IntPtr n = Marshal.StringToHGlobalAnsi(name), v = Marshal.StringToHGlobalAnsi(value);
+        try { ((delegate* unmanaged<IntPtr, IntPtr, int, int>)setenv)(n, v, 0); }
+        finally { Marshal.FreeHGlobal(n); Marshal.FreeHGlobal(v); }
     }
 
     /// <summary>The file the dynamic loader actually mapped (via dladdr on a symbol), for Describe; falls back to the name.</summary>
