@@ -27,7 +27,8 @@ total_pass=$((total_pass+p)); total_fail=$((total_fail+f))
 # Further suites append here (F# Expecto via dotnet run, smoke script).
 for suite in scripts/suites/*.sh; do
   [ -f "$suite" ] || continue
-  out=$(bash "$suite" 2>&1 | tee /dev/stderr | grep -E '^SUITE-RESULT ' | tail -1)
+  bash "$suite" > "$log" 2>&1; cat "$log"
+  out=$(grep -E '^SUITE-RESULT ' "$log" | tail -1)
   p=$(awk '{print $3}' <<<"$out"); f=$(awk '{print $4}' <<<"$out"); p=${p:-0}; f=${f:-1}
   echo "suite $(basename "$suite"): $p passed, $f failed"
   if [ "$p" -eq 0 ]; then echo "suite $(basename "$suite") ran zero tests"; status=1; [ "$f" -eq 0 ] && f=1; fi

@@ -9,11 +9,12 @@ static class Cli
     const string Usage = "usage: vae train [--dataset mnist] [--preset paper] [options]  (vae train --help lists them)\n" +
                          "       vae eval --run DIR [--k 5000] [--eval-limit N] [--data DIR]\n" +
                          "       vae sample --run DIR [--n 64] [--seed S]\n" +
+                         "       vae bench [--providers mkl,openblas,managed] [--threads 1,2] [--estimators B,A] [--steps 200] [--json] [--is-k 5000] [--sweep]\n" +
                          "       vae describe\n" +
                          "       vae data ...";
 
-    /// <summary>The one place the CLI picks a BLAS provider.</summary>
-    static IBlas Blas(int threads) => new ManagedBlas(threads > 0 ? threads : Environment.ProcessorCount);
+    /// <summary>The one place the CLI picks a BLAS provider: MKL -> OpenBLAS -> managed, or VAE_BLAS; verified on load.</summary>
+    static IBlas Blas(int threads) => BlasResolver.Create(new BlasOptions(Threads: threads > 0 ? threads : null));
 
     public static int Run(string[] args)
     {
@@ -48,8 +49,12 @@ static class Cli
                     Console.WriteLine(RunInspection.Sample(c.Run, c.N, Blas(c.Threads), c.Seed));
                     return 0;
                 }
+                case "bench":
+                    return BenchCommand.Run(rest, Console.Out);
                 case "describe":
-                    Console.WriteLine(Blas(0).Describe());
+                    // Resolves like BlasResolver would for a run (auto: MKL -> OpenBLAS -> managed; VAE_BLAS and
+                    // VAE_BLAS_THREADS apply) and verifies the provider with real sgemm calls.
+                    Console.WriteLine(BlasResolver.Create(new BlasOptions()).Describe());
                     return 0;
                 case "data":
                     return DataCommand.Run(rest);

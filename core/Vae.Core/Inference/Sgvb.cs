@@ -2,6 +2,7 @@
 // the analytic backward of J = (1/M) sum_m Elbo_m. Owns: z = mu + sigma * eps, log p(z), log q(z|x), closed-form KL,
 // the [L, M] log-weights, and the gradient seeds of each estimator. Must not: draw noise (the caller passes eps)
 // or update parameters. Rows are sample-major: row r = l*M + m.
+using System.Numerics.Tensors;
 using Vae.Core.Model;
 using Vae.Core.Numerics;
 
@@ -18,6 +19,7 @@ public sealed class Sgvb
     readonly float[] _sigma;  // [maxM, Dz]      exp(LogVar / 2)
     readonly float[] _z;      // [maxL*maxM, Dz]
     readonly float[] _dz;     // [maxL*maxM, Dz]
+    readonly double[] _klTerm;           // [maxM, Dz]    1 + LogVar - Mu^2 - exp(LogVar)
     readonly double[] _logPxzRow, _logW; // [maxL*maxM]  per row; _logW viewed as [L, M]
     readonly double[] _elbo, _logPxz, _kl, _logPz, _logQz; // [maxM] per datapoint (means over l)
     int _m, _l; Estimator _est; bool _backwardReady;
@@ -31,7 +33,7 @@ public sealed class Sgvb
         int rows = maxBatch * maxSamples;
         _x = new float[maxBatch * _d];
         _eps = new float[rows * _nz]; _z = new float[rows * _nz]; _dz = new float[rows * _nz];
-        _sigma = new float[maxBatch * _nz];
+        _sigma = new float[maxBatch * _nz]; _klTerm = new double[maxBatch * _nz];
         _logPxzRow = new double[rows]; _logW = new double[rows];
         _elbo = new double[maxBatch]; _logPxz = new double[maxBatch]; _kl = new double[maxBatch];
         _logPz = new double[maxBatch]; _logQz = new double[maxBatch];
@@ -75,13 +77,9 @@ public sealed class Sgvb
         eps.Slice(0, zn).CopyTo(_eps);
 
         _model.Encode(theta, _x, m);
-        var mu = _model.Mu; var lv = _model.LogVar;
-        for (int i = 0; i < m * _nz; i++) _sigma[i] = MathF.Exp(0.5f * lv[i]);
-        for (int s = 0; s < l; s++)
-        {
-            int off = s * m * _nz;
-            for (int i = 0; i < m * _nz; i++) _z[off + i] = mu[i] + _sigma[i] * _eps[off + i];
-        }
+        int mz = m * _nz;
+        var mu = _model.Mu.Slice(0, mz); var lv = _model.LogVar.Slice(0, mz);
+        LatentKernels.Reparameterize(mu, lv, _eps, l, _sigma.AsSpan(0, mz), _z);
 
         _model.Decode(theta, _z, rows);
         _model.LogLikelihood(_x, m, rows, _logPxzRow, prepareBackward, 1f / rows);
@@ -101,14 +99,11 @@ public sealed class Sgvb
             _logPxz[dp] += _logPxzRow[r] / l; _logPz[dp] += pz / l; _logQz[dp] += qz / l;
         }
         double sum = 0;
+        LatentKernels.KlTerms(mu, lv, _klTerm);
         for (int i = 0; i < m; i++)
         {
             double kl = 0;
-            for (int j = 0; j < _nz; j++)
-            {
-                double mj = mu[i * _nz + j], lvj = lv[i * _nz + j];
-                kl -= 0.5 * (1 + lvj - mj * mj - Math.Exp(lvj));
-            }
+            for (int j = 0; j < _nz; j++) kl -= 0.5 * _klTerm[i * _nz + j];
             _kl[i] = kl;
             _elbo[i] = est == Estimator.B ? _logPxz[i] - kl : _logPxz[i] + _logPz[i] - _logQz[i];
             sum += _elbo[i];
@@ -126,8 +121,7 @@ public sealed class Sgvb
         if (_est == Estimator.A)
         {
             // d/dz of (1/(M L)) log p(z) = -z / (M L)
-            float c = -1f / rows;
-            for (int i = 0; i < zn; i++) dz[i] = c * _z[i];
+            TensorPrimitives.Multiply(_z.AsSpan(0, zn), -1f / rows, dz);
         }
         else dz.Clear();
         _model.DecodeBackward(theta, _z, grad, dz, rows);
@@ -135,24 +129,16 @@ public sealed class Sgvb
         // z = mu + sigma * eps: dMu = sum_l dz; dLogVar = sum_l dz * eps * sigma / 2.
         var dMu = _model.MuGrad.Slice(0, mz); var dLv = _model.LogVarGrad.Slice(0, mz);
         var mu = _model.Mu; var lv = _model.LogVar;
-        dMu.Clear(); dLv.Clear();
-        for (int s = 0; s < l; s++)
-        {
-            int off = s * mz;
-            for (int i = 0; i < mz; i++) { float g = dz[off + i]; dMu[i] += g; dLv[i] += g * _eps[off + i]; }
-        }
+        LatentKernels.ReparameterizeBackward(dz, _eps, _sigma.AsSpan(0, mz), l, dMu, dLv);
         float invM = 1f / m;
-        for (int i = 0; i < mz; i++)
-        {
-            dLv[i] *= 0.5f * _sigma[i];
-            if (_est == Estimator.A)
-                dLv[i] += 0.5f * invM; // -log q = 0.5 (log 2pi + LogVar + eps^2) per dim: d/dLogVar = 0.5
-            else
+        if (_est == Estimator.A)
+            TensorPrimitives.Add(dLv, 0.5f * invM, dLv); // -log q = 0.5 (log 2pi + LogVar + eps^2) per dim: d/dLogVar = 0.5
+        else
+            for (int i = 0; i < mz; i++)
             {
                 dMu[i] -= invM * mu[i];                                   // d(-KL)/dMu = -Mu
                 dLv[i] += invM * 0.5f * (1f - _sigma[i] * _sigma[i]);     // d(-KL)/dLogVar = (1 - exp(LogVar)) / 2
             }
-        }
         _model.EncodeBackward(theta, _x, grad, m);
     }
 }

@@ -17,11 +17,12 @@ public readonly struct Dense
         (In, Out, WOffset, BOffset) = (w.Rows, w.Cols, w.Offset, b.Offset);
     }
 
-    /// <summary>y[rows, Out] = x[rows, In] W + b (overwrites y).</summary>
-    public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> y, int rows)
+    /// <summary>y[rows, Out] = act(x[rows, In] W + b) (overwrites y); the bias and activation share one pass.</summary>
+    public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> y, int rows,
+                        Activation act = Activation.Identity)
     {
         blas.Sgemm(false, false, rows, Out, In, 1f, x, In, theta.Slice(WOffset, In * Out), Out, 0f, y, Out);
-        Kernels.AddBiasRows(y, theta.Slice(BOffset, Out), rows);
+        Kernels.BiasActivation(y, theta.Slice(BOffset, Out), rows, act);
     }
 
     /// <summary>
@@ -79,8 +80,7 @@ public sealed class Mlp
         for (int i = 0; i < _layers.Length; i++)
         {
             var h = _h[i].AsSpan(0, rows * _layers[i].Out);
-            _layers[i].Forward(blas, theta, input, h, rows);
-            Kernels.ActivationForward(_act, h);
+            _layers[i].Forward(blas, theta, input, h, rows, _act);
             input = h;
         }
     }

@@ -1,11 +1,17 @@
-// Decoder likelihoods log p(x|z) per row (in double) and their gradient w.r.t. the decoder's head(s).
-// Owns: Bernoulli-from-logits and Gaussian (identity or sigmoid mean, log-variance head). Paper Appendix C.1, C.2.
-// Must not: do GEMMs or know about estimators. Row r of the head pairs with data row r % M (samples are sample-major).
-using System.Numerics.Tensors;
+// Decoder likelihoods log p(x|z) per row (in double) and their gradient w.r.t. the decoder's head(s), fused into
+// one vectorised pass per row. Owns: Bernoulli-from-logits and Gaussian (identity or sigmoid mean, log-variance head).
+// Paper Appendix C.1, C.2. Must not: do GEMMs or know about estimators. Row r of the head pairs with data row r % M.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Vae.Core.Numerics;
 
 namespace Vae.Core.Model;
 
-/// <summary>log p(x|z) kernels. Gradients are written (not accumulated), scaled by <c>scale</c>.</summary>
+/// <summary>
+/// log p(x|z) kernels. Gradients are written (not accumulated), scaled by <c>scale</c>. Elementwise terms are
+/// float32 (Vector512, else Vector256, else scalar double); each row's sum is accumulated in double lanes.
+/// </summary>
 public static class Likelihoods
 {
     const double HalfLog2Pi = 0.91893853320467274178; // 0.5 * log(2 pi)
@@ -17,29 +23,20 @@ public static class Likelihoods
     public static void Bernoulli(ReadOnlySpan<float> x, int m, ReadOnlySpan<float> logits, int rows,
                                  Span<double> logp, Span<float> dLogits, float scale)
     {
-        int d = x.Length / m;
+        int d = Check(x, m, logits, rows, logp, "logits");
+        bool grad = !dLogits.IsEmpty;
+        if (grad && dLogits.Length < rows * d) throw new ArgumentException($"dLogits holds {dLogits.Length} floats, rows * D = {rows} * {d} needed");
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float a0 = ref MemoryMarshal.GetReference(logits);
+        ref float g0 = ref MemoryMarshal.GetReference(dLogits);
         for (int r = 0; r < rows; r++)
         {
-            var xr = x.Slice((r % m) * d, d);
-            var ar = logits.Slice(r * d, d);
-            double s = 0;
-            if (dLogits.IsEmpty)
-            {
-                for (int j = 0; j < d; j++) { float a = ar[j]; s += xr[j] * a - SoftplusF(a); }
-            }
-            else
-            {
-                var gr = dLogits.Slice(r * d, d);
-                TensorPrimitives.Sigmoid(ar, gr); // gr = sigmoid(a), reused below
-                for (int j = 0; j < d; j++)
-                {
-                    float a = ar[j], p = gr[j];
-                    // softplus(a) = max(a,0) - log(max(p, 1-p)): the log argument is in [0.5, 1], so no overflow.
-                    s += xr[j] * a - MathF.Max(a, 0f) + MathF.Log(MathF.Max(p, 1f - p));
-                    gr[j] = scale * (xr[j] - p);
-                }
-            }
-            logp[r] = s;
+            ref float xr = ref Unsafe.Add(ref x0, (nint)(r % m) * d);
+            ref float ar = ref Unsafe.Add(ref a0, (nint)r * d);
+            ref float gr = ref grad ? ref Unsafe.Add(ref g0, (nint)r * d) : ref g0;
+            logp[r] = Vector512.IsHardwareAccelerated ? BernoulliRow512(ref xr, ref ar, ref gr, d, grad, scale)
+                    : Vector256.IsHardwareAccelerated ? BernoulliRow256(ref xr, ref ar, ref gr, d, grad, scale)
+                    : BernoulliRowScalar(ref xr, ref ar, ref gr, d, grad, scale);
         }
     }
 
@@ -52,32 +49,203 @@ public static class Likelihoods
     public static void Gaussian(ReadOnlySpan<float> x, int m, Span<float> meanHead, ReadOnlySpan<float> logVar, int rows,
                                 bool sigmoidMean, Span<double> logp, Span<float> dMean, Span<float> dLogVar, float scale)
     {
-        int d = x.Length / m;
-        if (sigmoidMean) TensorPrimitives.Sigmoid(meanHead.Slice(0, rows * d), meanHead.Slice(0, rows * d));
+        int d = Check(x, m, meanHead, rows, logp, "mean head");
+        if (logVar.Length < rows * d) throw new ArgumentException($"log-variance head holds {logVar.Length} floats, rows * D = {rows} * {d} needed");
         bool grad = !dMean.IsEmpty;
+        if (grad && (dMean.Length < rows * d || dLogVar.Length < rows * d))
+            throw new ArgumentException($"dMean ({dMean.Length}) and dLogVar ({dLogVar.Length}) must hold rows * D = {rows} * {d} floats");
+        var p = new GaussRow(sigmoidMean, grad, scale);
         for (int r = 0; r < rows; r++)
         {
-            var xr = x.Slice((r % m) * d, d);
-            var mu = meanHead.Slice(r * d, d);
-            var lv = logVar.Slice(r * d, d);
-            double s = 0;
-            for (int j = 0; j < d; j++)
-            {
-                float diff = xr[j] - mu[j];
-                float prec = MathF.Exp(-lv[j]);
-                float sq = diff * diff * prec;
-                s -= HalfLog2Pi + 0.5 * (lv[j] + sq);
-                if (grad)
-                {
-                    float dmu = diff * prec;
-                    if (sigmoidMean) dmu *= mu[j] * (1f - mu[j]);
-                    dMean[r * d + j] = scale * dmu;
-                    dLogVar[r * d + j] = scale * 0.5f * (sq - 1f);
-                }
-            }
-            logp[r] = s;
+            ref float xr = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), (nint)(r % m) * d);
+            ref float ar = ref Unsafe.Add(ref MemoryMarshal.GetReference(meanHead), (nint)r * d);
+            ref float sr = ref Unsafe.Add(ref MemoryMarshal.GetReference(logVar), (nint)r * d);
+            ref float gm = ref grad ? ref Unsafe.Add(ref MemoryMarshal.GetReference(dMean), (nint)r * d) : ref MemoryMarshal.GetReference(dMean);
+            ref float gs = ref grad ? ref Unsafe.Add(ref MemoryMarshal.GetReference(dLogVar), (nint)r * d) : ref MemoryMarshal.GetReference(dLogVar);
+            // sum_d (s_d + sq_d); the constant is added once per row.
+            double sum = Vector512.IsHardwareAccelerated ? GaussianRow512(ref xr, ref ar, ref sr, ref gm, ref gs, d, p)
+                       : Vector256.IsHardwareAccelerated ? GaussianRow256(ref xr, ref ar, ref sr, ref gm, ref gs, d, p)
+                       : GaussianRowScalar(ref xr, ref ar, ref sr, ref gm, ref gs, d, p);
+            logp[r] = -(d * HalfLog2Pi) - 0.5 * sum;
         }
     }
 
-    static float SoftplusF(float a) => MathF.Max(a, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(a)));
+    static int Check(ReadOnlySpan<float> x, int m, ReadOnlySpan<float> head, int rows, Span<double> logp, string what)
+    {
+        if (m <= 0 || x.Length % m != 0) throw new ArgumentException($"x holds {x.Length} floats, not a multiple of M = {m}");
+        int d = x.Length / m;
+        if (rows < 0 || head.Length < (long)rows * d) throw new ArgumentException($"{what} holds {head.Length} floats, rows * D = {rows} * {d} needed");
+        if (logp.Length < rows) throw new ArgumentException($"logp holds {logp.Length} values, rows = {rows} needed");
+        return d;
+    }
+
+    // ---------------- Bernoulli rows ----------------
+
+    static double BernoulliRow512(ref float x, ref float a, ref float g, int d, bool grad, float scale)
+    {
+        var acc0 = Vector512<double>.Zero; var acc1 = Vector512<double>.Zero;
+        var vs = Vector512.Create(scale);
+        int j = 0;
+        for (; j <= d - 16; j += 16)
+        {
+            var av = Vector512.LoadUnsafe(ref a, (nuint)j); var xv = Vector512.LoadUnsafe(ref x, (nuint)j);
+            Vector512<float> t;
+            if (grad)
+            {
+                t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
+                (vs * (xv - p)).StoreUnsafe(ref g, (nuint)j);
+            }
+            else t = xv * av - SimdMath.Softplus(av);
+            var (lo, hi) = Vector512.Widen(t); acc0 += lo; acc1 += hi;
+        }
+        if (j < d)
+        {
+            int c = d - j;
+            var av = SimdMath.LoadPartial512(ref Unsafe.Add(ref a, j), c); var xv = SimdMath.LoadPartial512(ref Unsafe.Add(ref x, j), c);
+            var t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
+            if (grad) SimdMath.StorePartial(vs * (xv - p), ref Unsafe.Add(ref g, j), c);
+            var (lo, hi) = Vector512.Widen(t & SimdMath.LaneMask512(c)); acc0 += lo; acc1 += hi;
+        }
+        return Vector512.Sum(acc0 + acc1);
+    }
+
+    static double BernoulliRow256(ref float x, ref float a, ref float g, int d, bool grad, float scale)
+    {
+        var acc0 = Vector256<double>.Zero; var acc1 = Vector256<double>.Zero;
+        var vs = Vector256.Create(scale);
+        int j = 0;
+        for (; j <= d - 8; j += 8)
+        {
+            var av = Vector256.LoadUnsafe(ref a, (nuint)j); var xv = Vector256.LoadUnsafe(ref x, (nuint)j);
+            Vector256<float> t;
+            if (grad)
+            {
+                t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
+                (vs * (xv - p)).StoreUnsafe(ref g, (nuint)j);
+            }
+            else t = xv * av - SimdMath.Softplus(av);
+            var (lo, hi) = Vector256.Widen(t); acc0 += lo; acc1 += hi;
+        }
+        if (j < d)
+        {
+            int c = d - j;
+            var av = SimdMath.LoadPartial256(ref Unsafe.Add(ref a, j), c); var xv = SimdMath.LoadPartial256(ref Unsafe.Add(ref x, j), c);
+            var t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
+            if (grad) SimdMath.StorePartial(vs * (xv - p), ref Unsafe.Add(ref g, j), c);
+            var (lo, hi) = Vector256.Widen(t & SimdMath.LaneMask256(c)); acc0 += lo; acc1 += hi;
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    static double BernoulliRowScalar(ref float x, ref float a, ref float g, int d, bool grad, float scale)
+    {
+        double s = 0;
+        for (int j = 0; j < d; j++)
+        {
+            double av = Unsafe.Add(ref a, j), xv = Unsafe.Add(ref x, j);
+            s += xv * av - SimdMath.SoftplusSigmoid(av, out double p);
+            if (grad) Unsafe.Add(ref g, j) = scale * (float)(xv - p);
+        }
+        return s;
+    }
+
+    // ---------------- Gaussian rows ----------------
+
+    readonly record struct GaussRow(bool SigmoidMean, bool Grad, float Scale);
+
+    /// <summary>Returns sum_d (s_d + (x_d - mean_d)^2 exp(-s_d)); writes the mean over the head and the gradients.</summary>
+    static double GaussianRow512(ref float x, ref float a, ref float s, ref float gm, ref float gs, int d, GaussRow p)
+    {
+        var acc0 = Vector512<double>.Zero; var acc1 = Vector512<double>.Zero;
+        int j = 0;
+        for (; j < d; j += 16)
+        {
+            int c = Math.Min(16, d - j);
+            bool full = c == 16;
+            var av = full ? Vector512.LoadUnsafe(ref a, (nuint)j) : SimdMath.LoadPartial512(ref Unsafe.Add(ref a, j), c);
+            var sv = full ? Vector512.LoadUnsafe(ref s, (nuint)j) : SimdMath.LoadPartial512(ref Unsafe.Add(ref s, j), c);
+            var xv = full ? Vector512.LoadUnsafe(ref x, (nuint)j) : SimdMath.LoadPartial512(ref Unsafe.Add(ref x, j), c);
+            var slope = Vector512<float>.One;
+            var mean = p.SigmoidMean ? SimdMath.Sigmoid(av, out slope) : av;
+            var diff = xv - mean;
+            var invSigma = SimdMath.Exp(sv * -0.5f);
+            // (x - mean)^2 / sigma^2 as a square of (x - mean) / sigma: a mean hit exactly stays 0 even where
+            // exp(-s) alone would overflow (s < -88), instead of 0 * inf = NaN.
+            var rv = diff * invSigma;
+            var sq = rv * rv;
+            var dp = rv * invSigma; // (x - mean) / sigma^2
+            var t = sv + sq;
+            if (!full) t &= SimdMath.LaneMask512(c);
+            var (lo, hi) = Vector512.Widen(t); acc0 += lo; acc1 += hi;
+            var gMean = Vector512.Create(p.Scale) * (dp * slope);
+            var gLogVar = Vector512.Create(0.5f * p.Scale) * (sq - Vector512<float>.One);
+            if (full)
+            {
+                if (p.SigmoidMean) mean.StoreUnsafe(ref a, (nuint)j);
+                if (p.Grad) { gMean.StoreUnsafe(ref gm, (nuint)j); gLogVar.StoreUnsafe(ref gs, (nuint)j); }
+            }
+            else
+            {
+                if (p.SigmoidMean) SimdMath.StorePartial(mean, ref Unsafe.Add(ref a, j), c);
+                if (p.Grad) { SimdMath.StorePartial(gMean, ref Unsafe.Add(ref gm, j), c); SimdMath.StorePartial(gLogVar, ref Unsafe.Add(ref gs, j), c); }
+            }
+        }
+        return Vector512.Sum(acc0 + acc1);
+    }
+
+    static double GaussianRow256(ref float x, ref float a, ref float s, ref float gm, ref float gs, int d, GaussRow p)
+    {
+        var acc0 = Vector256<double>.Zero; var acc1 = Vector256<double>.Zero;
+        int j = 0;
+        for (; j < d; j += 8)
+        {
+            int c = Math.Min(8, d - j);
+            bool full = c == 8;
+            var av = full ? Vector256.LoadUnsafe(ref a, (nuint)j) : SimdMath.LoadPartial256(ref Unsafe.Add(ref a, j), c);
+            var sv = full ? Vector256.LoadUnsafe(ref s, (nuint)j) : SimdMath.LoadPartial256(ref Unsafe.Add(ref s, j), c);
+            var xv = full ? Vector256.LoadUnsafe(ref x, (nuint)j) : SimdMath.LoadPartial256(ref Unsafe.Add(ref x, j), c);
+            var slope = Vector256<float>.One;
+            var mean = p.SigmoidMean ? SimdMath.Sigmoid(av, out slope) : av;
+            var diff = xv - mean;
+            var invSigma = SimdMath.Exp(sv * -0.5f);
+            var rv = diff * invSigma;
+            var sq = rv * rv;
+            var dp = rv * invSigma; // (x - mean) / sigma^2
+            var t = sv + sq;
+            if (!full) t &= SimdMath.LaneMask256(c);
+            var (lo, hi) = Vector256.Widen(t); acc0 += lo; acc1 += hi;
+            var gMean = Vector256.Create(p.Scale) * (dp * slope);
+            var gLogVar = Vector256.Create(0.5f * p.Scale) * (sq - Vector256<float>.One);
+            if (full)
+            {
+                if (p.SigmoidMean) mean.StoreUnsafe(ref a, (nuint)j);
+                if (p.Grad) { gMean.StoreUnsafe(ref gm, (nuint)j); gLogVar.StoreUnsafe(ref gs, (nuint)j); }
+            }
+            else
+            {
+                if (p.SigmoidMean) SimdMath.StorePartial(mean, ref Unsafe.Add(ref a, j), c);
+                if (p.Grad) { SimdMath.StorePartial(gMean, ref Unsafe.Add(ref gm, j), c); SimdMath.StorePartial(gLogVar, ref Unsafe.Add(ref gs, j), c); }
+            }
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    static double GaussianRowScalar(ref float x, ref float a, ref float s, ref float gm, ref float gs, int d, GaussRow p)
+    {
+        double sum = 0;
+        for (int j = 0; j < d; j++)
+        {
+            double av = Unsafe.Add(ref a, j), sv = Unsafe.Add(ref s, j), slope = 1;
+            double mean = p.SigmoidMean ? (float)SimdMath.Sigmoid(av, out slope) : av; // the float mean, as stored
+            if (p.SigmoidMean) Unsafe.Add(ref a, j) = (float)mean;
+            double invSigma = Math.Exp(-0.5 * sv), rv = (Unsafe.Add(ref x, j) - mean) * invSigma, sq = rv * rv, dp = rv * invSigma;
+            sum += sv + sq;
+            if (p.Grad)
+            {
+                Unsafe.Add(ref gm, j) = p.Scale * (float)(dp * slope);
+                Unsafe.Add(ref gs, j) = 0.5f * p.Scale * (float)(sq - 1);
+            }
+        }
+        return sum;
+    }
 }

@@ -55,3 +55,17 @@ public static class BlasChecks
 
     static long NeedLength(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
 }
+
+/// <summary>The one Describe() format all providers share, so manifests and logs read alike.</summary>
+public static class BlasDescription
+{
+    /// <summary>"blas=NAME (VERSION), threads=T, simd=Vector&lt;float&gt;xW Vector512=yes|no, .NET X[; NOTE]".</summary>
+    public static string Format(string name, string version, int threads, string? note)
+    {
+        string simd = $"simd=Vector<float>x{System.Numerics.Vector<float>.Count} " +
+                      $"Vector512={(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "yes" : "no")}";
+        string s = $"blas={name} ({version}), threads={threads}, {simd}, .NET {Environment.Version}, " +
+                   $"cpus={Environment.ProcessorCount}";
+        return string.IsNullOrEmpty(note) ? s : $"{s}; {note}";
+    }
+}

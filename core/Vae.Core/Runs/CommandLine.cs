@@ -66,7 +66,7 @@ public static class CommandLine
                 "lr" => o with { Optimizer = o.Optimizer with { LearningRate = Double(k, v) } },
                 "momentum" => o with { Optimizer = o.Optimizer with { Momentum = Double(k, v) } },
                 "weight-prior" => o with { Optimizer = o.Optimizer with { WeightPrior = Double(k, v) } },
-                "init" => o with { Init = Choice<InitScheme>(k, v, new() { ["xavier"] = InitScheme.XavierUniform, ["normal"] = InitScheme.Normal }) },
+                "init" => o with { Init = Choice<InitScheme>(k, v, new() { ["xavier"] = InitScheme.XavierUniform, ["normal"] = InitScheme.Normal, ["torch"] = InitScheme.TorchUniform }) },
                 "init-std" => o with { InitStd = (float)Double(k, v) },
                 "seed" => o with { Seed = Wrap(k, () => ulong.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture)) },
                 "eval-every" => o with { EvalEverySamples = Long(k, v) },

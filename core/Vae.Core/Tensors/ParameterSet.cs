@@ -71,6 +71,7 @@ public sealed class ParameterSet
     /// <summary>
     /// Fills the parameters. Normal: every weight and bias ~ N(0, std^2) (paper §5, std = 0.01).
     /// XavierUniform: weights ~ U(-a, a), a = sqrt(6 / (fanIn + fanOut)); biases 0.
+    /// TorchUniform: weights and biases ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (PyTorch's nn.Linear default).
     /// </summary>
     public void Initialize(InitScheme scheme, float std, Rng rng)
     {
@@ -78,6 +79,12 @@ public sealed class ParameterSet
         {
             var v = Data.AsSpan(p.Offset, p.Length);
             if (scheme == InitScheme.Normal) rng.FillNormal(v, 0f, std);
+            else if (scheme == InitScheme.TorchUniform)
+            {
+                // Biases use the fan-in of their layer's weight, which precedes them in the layout ([in, out]: Rows).
+                int fanIn = p.IsBias ? Layout.Params.First(q => q.Offset + q.Length == p.Offset).Rows : p.Rows;
+                float a = 1f / MathF.Sqrt(fanIn); rng.FillUniform(v, -a, a);
+            }
             else if (p.IsBias) v.Clear();
             else { float a = MathF.Sqrt(6f / (p.Rows + p.Cols)); rng.FillUniform(v, -a, a); }
         }

@@ -1,9 +1,7 @@
 // Optimizers over the ONE flat parameter buffer (ascent on the bound): SGD with momentum, Adagrad (the paper's),
 // Adam; plus the optional weight prior N(0, I/precision) scaled per datapoint (paper §5 "weight decay" as MAP).
-// Owns: update rules and their state. Must not: compute gradients or know the model's structure.
-using System.Numerics;
-using System.Runtime.InteropServices;
-
+// Owns: the options, the state and the step count (the vectorised loops live in UpdateRules.cs).
+// Must not: compute gradients or know the model's structure.
 namespace Vae.Core.Training;
 
 public enum OptimizerKind { Sgd, Adagrad, Adam }
@@ -69,56 +67,22 @@ public sealed class Optimizer
         if (theta.Length != _s1.Length || grad.Length != _s1.Length)
             throw new ArgumentException($"theta ({theta.Length}) and grad ({grad.Length}) must both hold {_s1.Length} parameters");
         Steps++;
-        if (_priorScale != 0f) for (int i = 0; i < grad.Length; i++) grad[i] -= _priorScale * theta[i];
         float lr = (float)_o.LearningRate, eps = (float)_o.Epsilon;
         switch (_o.Kind)
         {
             case OptimizerKind.Sgd:
-            {
-                float mom = (float)_o.Momentum;
-                for (int i = 0; i < theta.Length; i++) { _s1[i] = mom * _s1[i] + grad[i]; theta[i] += lr * _s1[i]; }
+                UpdateRules.Sgd(theta, grad, _s1, _priorScale, lr, (float)_o.Momentum);
                 break;
-            }
             case OptimizerKind.Adagrad:
-                for (int i = 0; i < theta.Length; i++)
-                {
-                    float g = grad[i];
-                    _s1[i] += g * g;
-                    theta[i] += lr * g / (MathF.Sqrt(_s1[i]) + eps);
-                }
+                UpdateRules.Adagrad(theta, grad, _s1, _priorScale, lr, eps);
                 break;
             case OptimizerKind.Adam:
-                AdamStep(theta, grad, lr, eps);
+            {
+                // PyTorch's form: denom = sqrt(v) / sqrt(1 - b2^t) + eps; theta -= lr / (1 - b1^t) * m / denom (here: ascent).
+                float bc1 = (float)(1 - Math.Pow(_o.Beta1, Steps)), bc2Sqrt = (float)Math.Sqrt(1 - Math.Pow(_o.Beta2, Steps));
+                UpdateRules.Adam(theta, grad, _s1, _s2, _priorScale, (float)_o.Beta1, (float)_o.Beta2, lr / bc1, 1f / bc2Sqrt, eps);
                 break;
-        }
-    }
-
-    void AdamStep(Span<float> theta, ReadOnlySpan<float> grad, float lr, float eps)
-    {
-        // PyTorch's form: denom = sqrt(v) / sqrt(1 - b2^t) + eps; theta -= lr / (1 - b1^t) * m / denom (here: ascent).
-        float b1 = (float)_o.Beta1, b2 = (float)_o.Beta2;
-        float bc1 = (float)(1 - Math.Pow(_o.Beta1, Steps)), bc2Sqrt = (float)Math.Sqrt(1 - Math.Pow(_o.Beta2, Steps));
-        float stepSize = lr / bc1, invBc2 = 1f / bc2Sqrt;
-        var tv = MemoryMarshal.Cast<float, Vector<float>>(theta);
-        var gv = MemoryMarshal.Cast<float, Vector<float>>(grad);
-        var mv = MemoryMarshal.Cast<float, Vector<float>>(_s1.AsSpan());
-        var vv = MemoryMarshal.Cast<float, Vector<float>>(_s2.AsSpan());
-        var vb1 = new Vector<float>(b1); var vb1c = new Vector<float>(1 - b1);
-        var vb2 = new Vector<float>(b2); var vb2c = new Vector<float>(1 - b2);
-        var vInv = new Vector<float>(invBc2); var vEps = new Vector<float>(eps); var vStep = new Vector<float>(stepSize);
-        for (int k = 0; k < tv.Length; k++)
-        {
-            var g = gv[k];
-            var m = vb1 * mv[k] + vb1c * g; mv[k] = m;
-            var v = vb2 * vv[k] + vb2c * g * g; vv[k] = v;
-            tv[k] += vStep * m / (Vector.SquareRoot(v) * vInv + vEps);
-        }
-        for (int i = tv.Length * Vector<float>.Count; i < theta.Length; i++)
-        {
-            float g = grad[i];
-            float m = b1 * _s1[i] + (1 - b1) * g; _s1[i] = m;
-            float v = b2 * _s2[i] + (1 - b2) * g * g; _s2[i] = v;
-            theta[i] += stepSize * m / (MathF.Sqrt(v) * invBc2 + eps);
+            }
         }
     }
 }

@@ -1,0 +1,144 @@
+// `vae bench`: what one training step costs against what its matrix products could cost. Records the exact GEMM calls
+// of a step (a recording IBlas), replays them alone on the provider (its own sgemm rate on the same shapes), and times
+// whole steps (ms, s/epoch, GFLOP/s, managed bytes allocated). Owns: benchmark loops. Must not: change the engine.
+using System.Diagnostics;
+using Vae.Core.Inference;
+using Vae.Core.Model;
+using Vae.Core.Numerics;
+using Vae.Core.Tensors;
+using Vae.Core.Training;
+
+namespace Vae.Core.Runs;
+
+/// <summary>One benchmark row (JSON field names as issue 6 asks).</summary>
+public sealed record StepBenchResult(string provider, int threads, string estimator, int M, int L, string model,
+    double ms_per_step, double s_per_epoch, double step_gflops, double sgemm_gflops, double ratio,
+    double gemm_mflop_per_step, long alloc_bytes_per_step, string describe);
+
+/// <summary>Times training steps of a model on one provider.</summary>
+public static class StepBenchmark
+{
+    /// <summary>Counts the GEMM calls of one step so they can be replayed on their own.</summary>
+    sealed class Recorder(IBlas inner) : IBlas
+    {
+        public readonly List<(bool Ta, bool Tb, int M, int N, int K)> Calls = [];
+        public bool Recording;
+        public string Name => inner.Name;
+        public int Threads => inner.Threads;
+        public string Describe() => inner.Describe();
+        public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+                          ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        {
+            if (Recording) Calls.Add((transA, transB, m, n, k));
+            inner.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+    }
+
+    /// <summary>One model's training step on random binary data: noise, forward, backward, Adam.</summary>
+    sealed class StepLoop
+    {
+        readonly ParameterSet _theta, _grad; readonly Sgvb _sgvb; readonly Optimizer _opt;
+        readonly float[] _x, _eps; readonly Rng _noise; readonly int _m, _l; readonly Estimator _est;
+
+        public StepLoop(IBlas blas, ModelSpec spec, Estimator est, int m, int l, int n)
+        {
+            (_m, _l, _est) = (m, l, est);
+            _theta = new ParameterSet(ParameterLayout.For(spec));
+            _theta.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
+            _grad = _theta.Like();
+            _sgvb = new Sgvb(spec, blas, m, l);
+            _opt = new Optimizer(new OptimizerOptions(), _theta.Data.Length, n);
+            _x = new float[m * spec.D]; var rng = new Rng(2, RngStream.Split);
+            for (int i = 0; i < _x.Length; i++) _x[i] = rng.NextSingle() < 0.13f ? 1f : 0f;
+            _eps = new float[l * m * spec.Dz]; _noise = new Rng(3, RngStream.Noise);
+        }
+
+        public void Step()
+        {
+            _noise.FillNormal(_eps);
+            _sgvb.Forward(_theta.Data, _x, _m, _eps, _l, _est);
+            Array.Clear(_grad.Data);
+            _sgvb.Backward(_theta.Data, _grad.Data);
+            _opt.Step(_theta.Data, _grad.Data);
+        }
+
+        /// <summary>Milliseconds per step after 20 warm-up steps.</summary>
+        public double Time(int steps)
+        {
+            for (int i = 0; i < 20; i++) Step();
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++) Step();
+            return sw.Elapsed.TotalMilliseconds / steps;
+        }
+    }
+
+    /// <summary>
+    /// Runs warm-up, then <paramref name="steps"/> timed steps (noise, forward, backward, Adam) on random binary data,
+    /// then replays the step's GEMMs alone for the provider's rate. Dataset size for s/epoch: <paramref name="n"/>.
+    /// </summary>
+    public static StepBenchResult Run(IBlas blas, ModelSpec spec, Estimator est, int m = 100, int l = 1, int steps = 200, int n = 60_000)
+    {
+        var rec = new Recorder(blas);
+        var loop = new StepLoop(rec, spec, est, m, l, n);
+        rec.Recording = true; loop.Step(); rec.Recording = false;
+        long alloc0 = GC.GetTotalAllocatedBytes(true); // all threads: a multi-threaded provider's helpers count too
+        double ms = loop.Time(steps);
+        long alloc = (GC.GetTotalAllocatedBytes(true) - alloc0) / (steps + 20);
+
+        double flop = rec.Calls.Sum(c => 2.0 * c.M * c.N * c.K);
+        double sgemmMs = ReplayMs(blas, rec.Calls, Math.Max(20, steps / 2));
+        double stepGf = flop / (ms * 1e6), sgemmGf = flop / (sgemmMs * 1e6);
+        return new StepBenchResult(blas.Name, blas.Threads, est.ToString(), m, l, spec.ToString(), ms, ms * (n / m) / 1000.0,
+                                   stepGf, sgemmGf, stepGf / sgemmGf, flop / 1e6, alloc, blas.Describe());
+    }
+
+    /// <summary>
+    /// Sweep throughput: <paramref name="runs"/> independent step loops at once, each with its own provider from
+    /// <paramref name="makeBlas"/> (a sweep's points are independent runs); returns total training steps per second.
+    /// </summary>
+    public static double ParallelStepsPerSecond(Func<IBlas> makeBlas, ModelSpec spec, int runs, int steps = 100)
+    {
+        var blases = Enumerable.Range(0, runs).Select(_ => makeBlas()).ToArray();
+        var loops = blases.Select(b => new StepLoop(b, spec, Estimator.B, 100, 1, 60_000)).ToArray();
+        var ms = new double[runs];
+        var threads = Enumerable.Range(0, runs).Select(i => new Thread(() => ms[i] = loops[i].Time(steps))).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        foreach (var b in blases) (b as IDisposable)?.Dispose();
+        return ms.Sum(v => 1000.0 / v);
+    }
+
+    /// <summary>Milliseconds for the recorded GEMM sequence alone (beta = 1 accumulating, like the backward pass).</summary>
+    static double ReplayMs(IBlas blas, List<(bool Ta, bool Tb, int M, int N, int K)> calls, int reps)
+    {
+        var bufs = calls.Select(c => (A: Fill(c.M * c.K), B: Fill(c.K * c.N), C: new float[c.M * c.N])).ToArray();
+        void Once()
+        {
+            for (int i = 0; i < calls.Count; i++)
+            {
+                var (ta, tb, mm, nn, kk) = calls[i]; var (a, b, c) = bufs[i];
+                blas.Sgemm(ta, tb, mm, nn, kk, 1f, a, ta ? mm : kk, b, tb ? kk : nn, 0.5f, c, nn);
+            }
+        }
+        for (int i = 0; i < 10; i++) Once();
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++) Once();
+        return sw.Elapsed.TotalMilliseconds / reps;
+    }
+
+    static float[] Fill(int len) { var a = new float[len]; new Rng((ulong)len).FillUniform(a, -1f, 1f); return a; }
+
+    /// <summary>Importance-sampled log p(x) throughput: seconds for K samples per row of x [N, D], and GFLOP/s.</summary>
+    public static (double Seconds, double Gflops, double LogPx) ImportanceSampling(IBlas blas, ModelSpec spec, float[] theta, ReadOnlySpan<float> x, int k)
+    {
+        var eval = new Evaluator(spec, blas, batch: 100, kChunk: 50);
+        int rows = x.Length / spec.D;
+        var r = eval.LogLikelihood(theta, x, k, new Rng(4, RngStream.Eval));
+        // Decoder forward on rows*K samples plus the encoder once per chunk: count the dense layers' 2*in*out per row.
+        var layout = ParameterLayout.For(spec);
+        double dec = layout.Params.Where(p => p.Name.StartsWith("dec.") && !p.IsBias).Sum(p => 2.0 * p.Rows * p.Cols);
+        double enc = layout.Params.Where(p => p.Name.StartsWith("enc.") && !p.IsBias).Sum(p => 2.0 * p.Rows * p.Cols);
+        double flop = (double)rows * k * dec + (double)rows * Math.Ceiling(k / 50.0) * enc;
+        return (r.Seconds, flop / r.Seconds / 1e9, r.LogPx);
+    }
+}
