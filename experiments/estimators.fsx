@@ -17,7 +17,8 @@ let spec = Vae.Core.Model.ModelSpec(D = 784, Dz = c.Dz, EncoderHidden = Array.of
 let data = CoreBackend.dataset c.Dataset settings.DataDir
 let x = Vae.Core.Data.DataVariants.BinarizeFixed(data.Train, uint64 c.Seed, Vae.Core.Data.DataSplit.Train).X[0 .. c.BatchSize * spec.D - 1]
 let repeats = if settings.Budget.Name = "full" then 1000 else 200
-let measureAt at theta = GradVariance.compare at spec (Vae.Core.Numerics.ManagedBlas()) theta x c.BatchSize 1 repeats 7UL
+let blas = Vae.Core.Numerics.BlasResolver.Create(Vae.Core.Numerics.BlasOptions()) // nothing else runs now: every core
+let measureAt at theta = GradVariance.compare at spec blas theta x c.BatchSize 1 repeats 7UL
 let trained = rows |> List.filter (fun r -> r.Estimator = "B")
 let stats =
     measureAt "init" (GradVariance.initialTheta spec (float32 c.InitStd) (uint64 c.Seed))

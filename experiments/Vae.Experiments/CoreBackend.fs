@@ -128,14 +128,20 @@ module CoreBackend =
 
     /// Trains and evaluates one config with the core's RunDriver into ctx.Dir: the one function every script's run
     /// goes through. A folder left by a killed attempt (checkpoint, no metrics.json) continues from its checkpoint.
-    let run (ctx: RunContext) (cfg: Config) : RunOutput =
+    /// provider: "auto" (MKL -> OpenBLAS -> managed, or env VAE_BLAS), "mkl", "openblas" or "managed".
+    let runWith (provider: string) (ctx: RunContext) (cfg: Config) : RunOutput =
         let cfg = Config.validate cfg
         let data = DataVariants.Prepare(dataset cfg.Dataset ctx.DataDir, DataVariants.Parse cfg.Variant, uint64 cfg.Seed)
         let options = toTrainOptions cfg data.Train.D ctx.DataDir
-        let blas = ManagedBlas ctx.BlasThreads
+        let blas = BlasResolver.Create(BlasOptions(provider, Nullable ctx.BlasThreads))
         Directory.CreateDirectory ctx.Dir |> ignore
         use log = new LineWriter($"       {RunStore.fileName ctx.Dir}: ", ctx.Log)
-        let r = RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true)
+        let r =
+            try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true)
+            finally
+                match blas with
+                | :? IDisposable as d -> d.Dispose() // the managed provider's worker threads
+                | _ -> ()
         { TrainElbo = r.TrainElbo
           TestElbo = r.TestElbo
           LogPx = r.LogPx
@@ -147,9 +153,22 @@ module CoreBackend =
           Curve = RunStore.readCurve ctx.Dir
           Blas = r.Blas }
 
-    /// The backend sweeps use.
-    let backend: Backend =
-        { Name = "vae-core"
-          Describe = fun threads -> (ManagedBlas threads).Describe()
+    /// Trains with the provider the resolver picks (MKL -> OpenBLAS -> managed; env VAE_BLAS overrides).
+    let run (ctx: RunContext) (cfg: Config) : RunOutput = runWith "auto" ctx cfg
+
+    /// A backend training with the given BLAS provider ("auto" picks as `run` does).
+    let backendWith (provider: string) : Backend =
+        { Name = (if provider = "auto" then "vae-core" else $"vae-core ({provider})")
+          Describe =
+            fun threads ->
+                let blas = BlasResolver.Create(BlasOptions(provider, Nullable threads))
+                let text = blas.Describe()
+                match blas with
+                | :? IDisposable as d -> d.Dispose()
+                | _ -> ()
+                text
           OwnsFolder = true
-          Run = run }
+          Run = runWith provider }
+
+    /// The backend sweeps use.
+    let backend: Backend = backendWith "auto"

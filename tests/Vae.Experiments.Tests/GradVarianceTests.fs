@@ -17,7 +17,8 @@ let x =
     let r = Rng(5UL, RngStream.Split)
     Array.init (5 * 13) (fun _ -> if r.NextDouble() < 0.4 then 1.0f else 0.0f)
 
-let measure est l repeats seed = GradVariance.measure "init" spec (ManagedBlas()) theta x 5 l est repeats seed
+let blas = new ManagedBlas()
+let measure est l repeats seed = GradVariance.measure "init" spec blas theta x 5 l est repeats seed
 
 [<Tests>]
 let tests =
