@@ -67,8 +67,8 @@ type Budget =
       EvalPoints: int }
 
 module Budget =
-    /// Default: sweep-dz's 20 points finish in a few minutes on 2 quiet cores (2 MNIST epochs per point, ~25 s each
-    /// with one managed-BLAS thread; final evaluation with K=100 on the first 1000 test points).
+    /// Default: sweep-dz's 20 points finish in about 75 s on 2 quiet cores (2 MNIST epochs per point, ~8 s each with
+    /// one MKL thread, two points at a time; final evaluation with K=100 on the first 1000 test points).
     let quick = { Name = "quick"; TrainSamples = 120_000L; EvalK = 100; EvalPoints = 1000 }
 
     /// The paper's budget: 10^8 training samples (the end of Fig. 2's x-axis), K=5000 on the whole test set.
