@@ -47,7 +47,8 @@ type Config =
       BatchSize: int
       /// The paper's weight decay: a N(0, I) prior on the parameters, scaled per datapoint.
       WeightPrior: bool
-      /// Initialisation: normal (paper: N(0, InitStd^2)) or xavier (Glorot uniform, the seed's; InitStd unused).
+      /// Initialisation: normal (paper: N(0, InitStd^2)), xavier (Glorot uniform, the seed's) or torch (PyTorch's
+      /// nn.Linear uniform, the core's default); InitStd is used by normal only.
       Init: string
       /// Standard deviation of the normal initialisation (paper: 0.01).
       InitStd: float
@@ -169,7 +170,7 @@ module Config =
         if List.isEmpty c.Hidden || c.Hidden |> List.exists (fun h -> h < 1) then
             fail $"hidden sizes {c.Hidden} must be a non-empty list of positive sizes"
         if not (c.LearningRate > 0.0) then fail $"learning rate ({num c.LearningRate}) must be > 0"
-        if c.Init <> "normal" && c.Init <> "xavier" then fail $"init '{c.Init}' must be normal or xavier"
+        if not (List.contains c.Init [ "normal"; "xavier"; "torch" ]) then fail $"init '{c.Init}' must be normal, xavier or torch"
         if not (c.InitStd > 0.0) then fail $"init std ({num c.InitStd}) must be > 0"
         if c.TrainSamples < 1L then fail $"train samples ({c.TrainSamples}) must be >= 1"
         if c.EvalK < 0 || c.EvalPoints < 0 then fail $"EvalK ({c.EvalK}) and EvalPoints ({c.EvalPoints}) must be >= 0"

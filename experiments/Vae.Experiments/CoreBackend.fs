@@ -77,7 +77,10 @@ module CoreBackend =
             BatchSize = cfg.BatchSize,
             MaxTrainingSamples = cfg.TrainSamples,
             Optimizer = optimizer,
-            Init = (if cfg.Init = "xavier" then InitScheme.XavierUniform else InitScheme.Normal),
+            Init = (match cfg.Init with
+                    | "xavier" -> InitScheme.XavierUniform
+                    | "torch" -> InitScheme.TorchUniform
+                    | _ -> InitScheme.Normal),
             InitStd = float32 cfg.InitStd,
             Seed = uint64 cfg.Seed,
             EvalEverySamples = max m (cfg.TrainSamples / curvePoints / m * m),
