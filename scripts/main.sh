@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# The main job: set-up (idempotent), then a small real experiment — a VAE trained on MNIST (dynamically binarized,
-# 784-500-20, tanh, Adam 1e-3, M=100, L=1, estimator B) for a few epochs, written to results/readme/<run>/.
+# The main job: set-up (idempotent), then the paper's Fig. 2 sweep at the quick default budget — latent size Dz x
+# estimator A/B on MNIST and Frey Face — printing the A-vs-B table and writing results/sweep-dz/ and results/REPORT.md
+# + results/report.html. A second run reuses finished points. Extra arguments go to the script (--full, --shard i/n).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if [ -z "${VAE_DATA:-}" ] && [ -d ../shared/data ]; then export VAE_DATA="$(cd ../shared/data && pwd)"; fi
-dotnet run --project core/Vae.Cli -c Release --no-build -- train --dataset mnist --variant dynamic \
-  --dz 20 --hidden 500 --estimator B --optimizer adam --lr 1e-3 --epochs "${EPOCHS:-5}" --final-k "${FINAL_K:-100}" \
-  --experiment readme "$@"
+dotnet fsi experiments/sweep-dz.fsx "$@"
