@@ -115,6 +115,9 @@ public class RunDriverTests
         var report = RunInspection.Evaluate(folder.Path, 10, new ManagedBlas(), data: data);
         Assert.Equal(r.TestElbo, report.TestElbo);
         Assert.True(double.IsFinite(report.LogPx));
+        // Other binarizations of the same grey test images give a nearby, not identical, bound.
+        Assert.True(report.RebinarizedSpread > 0, $"spread {report.RebinarizedSpread}");
+        Assert.True(Math.Abs(report.RebinarizedElbo - report.TestElbo) < 2, $"rebinarized {report.RebinarizedElbo} vs {report.TestElbo}");
         Assert.True(File.Exists(folder.File("eval-k10.json")));
     }
 
