@@ -52,7 +52,7 @@ public static class ScatterPlot
         double cx = 0.5 * (minX + maxX), cy = 0.5 * (minY + maxY);
         double x0 = cx - span / 2, y0 = cy - span / 2, perPixel = span / (size - 1);
 
-        bool legend = distinct.Count <= 30;
+        bool legend = !labels.IsEmpty && distinct.Count <= 30; // unlabelled data (Frey Face): nothing to explain
         int legendWidth = legend ? 16 + FontScale * 4 * 3 + 12 : 0;
         int height = Math.Max(Margin / 2 + size + Margin, legend ? Margin / 2 + distinct.Count * LegendRowHeight + 4 : 0);
         var img = Raster.Filled(Margin + size + Margin / 2 + legendWidth, height, 3, 255);

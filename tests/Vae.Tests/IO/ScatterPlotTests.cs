@@ -74,6 +74,15 @@ public class ScatterPlotTests
     }
 
     [Fact]
+    public void Unlabelled_points_get_no_legend_and_labelled_ones_do()
+    {
+        float[] pts = [0f, 0f, 1f, 1f];
+        var plain = ScatterPlot.Render(pts, [], size: 100);
+        var labelled = ScatterPlot.Render(pts, [0, 1], size: 100);
+        Assert.True(labelled.Width > plain.Width, $"legend adds width: {labelled.Width} vs {plain.Width}");
+    }
+
+    [Fact]
     public void Bad_input_is_refused_naming_the_point_or_the_counts()
     {
         Assert.Contains("even count", Assert.Throws<ArgumentException>(() => ScatterPlot.Render([1f, 2f, 3f], [])).Message);
