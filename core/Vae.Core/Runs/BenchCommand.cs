@@ -19,7 +19,7 @@ public static class BenchCommand
         int steps = 200, isK = 0, isRows = 10_000; bool json = false, sweep = false; string? dataDir = null;
         for (int i = 0; i < args.Count; i++)
         {
-            string Val() => i + 1 < args.Count ? args[++i] : throw new UsageException($"bench: {args[i]} needs a value");
+            string Val() => i + 1 < args.Count ? args[++i] : throw new UsageException($"{args[i]} needs a value");
             switch (args[i])
             {
                 case "--providers": providers = Val().Split(','); break;
@@ -31,10 +31,10 @@ public static class BenchCommand
                 case "--data": dataDir = Val(); break;
                 case "--json": json = true; break;
                 case "--sweep": sweep = true; break;
-                default: throw new UsageException($"bench: unknown option '{args[i]}' (accepted: --providers --threads --estimators --steps --is-k --is-rows --data --json --sweep)");
+                default: throw new UsageException($"unknown option '{args[i]}' (accepted: --providers --threads --estimators --steps --is-k --is-rows --data --json --sweep)");
             }
         }
-        foreach (var e in ests) if (e is not ("A" or "B")) throw new UsageException($"bench: estimator '{e}' is not A or B");
+        foreach (var e in ests) if (e is not ("A" or "B")) throw new UsageException($"estimator '{e}' is not A or B");
         var spec = new ModelSpec(); // 784-500-20 tanh Bernoulli
         if (!json) o.WriteLine($"# vae bench: {spec}, M=100, L=1, Adam; machine: {Environment.ProcessorCount} cpus, .NET {Environment.Version}");
         if (!json) o.WriteLine("provider  thr est  ms/step  s/epoch  step GFLOP/s  sgemm GFLOP/s  ratio  alloc B/step");
@@ -104,5 +104,5 @@ public static class BenchCommand
 
     static int Int(string v, string name) =>
         int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) && x >= 0 ? x
-        : throw new UsageException($"bench: {name} expects a non-negative integer, found '{v}'");
+        : throw new UsageException($"{name} expects a non-negative integer, found '{v}'");
 }
