@@ -62,13 +62,17 @@ public static class StepBenchmark
             _opt.Step(_theta.Data, _grad.Data);
         }
 
-        /// <summary>Milliseconds per step after 20 warm-up steps.</summary>
-        public double Time(int steps)
+        /// <summary>Milliseconds per step after 20 warm-up steps, and managed bytes allocated over the timed steps
+        /// (counted by <paramref name="allocated"/>).</summary>
+        public double Time(int steps, Func<long>? allocated, out long allocatedBytes)
         {
             for (int i = 0; i < 20; i++) Step();
+            long a0 = allocated?.Invoke() ?? 0;
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < steps; i++) Step();
-            return sw.Elapsed.TotalMilliseconds / steps;
+            double ms = sw.Elapsed.TotalMilliseconds / steps;
+            allocatedBytes = (allocated?.Invoke() ?? 0) - a0;
+            return ms;
         }
     }
 
@@ -81,9 +85,11 @@ public static class StepBenchmark
         var rec = new Recorder(blas);
         var loop = new StepLoop(rec, spec, est, m, l, n);
         rec.Recording = true; loop.Step(); rec.Recording = false;
-        long alloc0 = GC.GetTotalAllocatedBytes(true); // all threads: a multi-threaded provider's helpers count too
-        double ms = loop.Time(steps);
-        long alloc = (GC.GetTotalAllocatedBytes(true) - alloc0) / (steps + 20);
+        // One thread: count this thread only (other threads of the process may allocate meanwhile). Several: count
+        // the whole process, so a multi-threaded provider's helper threads are included.
+        Func<long> allocated = blas.Threads == 1 ? GC.GetAllocatedBytesForCurrentThread : () => GC.GetTotalAllocatedBytes(true);
+        double ms = loop.Time(steps, allocated, out long bytes);
+        long alloc = bytes / steps;
 
         double flop = rec.Calls.Sum(c => 2.0 * c.M * c.N * c.K);
         double sgemmMs = ReplayMs(blas, rec.Calls, Math.Max(20, steps / 2));
@@ -101,7 +107,7 @@ public static class StepBenchmark
         var blases = Enumerable.Range(0, runs).Select(_ => makeBlas()).ToArray();
         var loops = blases.Select(b => new StepLoop(b, spec, Estimator.B, 100, 1, 60_000)).ToArray();
         var ms = new double[runs];
-        var threads = Enumerable.Range(0, runs).Select(i => new Thread(() => ms[i] = loops[i].Time(steps))).ToArray();
+        var threads = Enumerable.Range(0, runs).Select(i => new Thread(() => ms[i] = loops[i].Time(steps, null, out _))).ToArray();
         foreach (var t in threads) t.Start();
         foreach (var t in threads) t.Join();
         foreach (var b in blases) (b as IDisposable)?.Dispose();

@@ -1,0 +1,33 @@
+// `vae bench`: the step benchmark counts exactly the GEMM work of a step, allocates nothing per step, and the command
+// refuses bad options. (Timings themselves are reported by the benchmark, never asserted.)
+using Vae.Core.Model;
+using Vae.Core.Numerics;
+using Vae.Core.Runs;
+
+namespace Vae.Tests.Runs;
+
+public class BenchTests
+{
+    [Fact]
+    public void Step_benchmark_counts_the_gemm_flops_of_forward_and_backward()
+    {
+        var spec = new ModelSpec { D = 20, Dz = 3, EncoderHidden = [8], DecoderHidden = [8] };
+        var r = StepBenchmark.Run(new ManagedBlas(), spec, Estimator.B, m: 10, l: 1, steps: 200, n: 100);
+        // Dense layers (in x out): 20x8, 8x3, 8x3, 3x8, 8x20. Forward and dW: 2*M*in*out each; dX: all but the data input.
+        double fwd = 2.0 * 10 * (160 + 24 + 24 + 24 + 160), dx = 2.0 * 10 * (24 + 24 + 24 + 160);
+        Assert.Equal((2 * fwd + dx) / 1e6, r.gemm_mflop_per_step, 9);
+        Assert.Equal(0, r.alloc_bytes_per_step);
+        Assert.True(r.ms_per_step > 0 && r.sgemm_gflops > 0 && r.ratio > 0, $"{r}");
+        Assert.Equal(r.ms_per_step * 10 / 1000.0, r.s_per_epoch, 9); // 100 rows / M = 10 steps per epoch
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--steps", "-3")]
+    [InlineData("--estimators", "C")]
+    public void Bench_refuses_bad_options_with_a_message(params string[] args)
+    {
+        var ex = Assert.Throws<UsageException>(() => BenchCommand.Run(args, TextWriter.Null));
+        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+    }
+}
