@@ -114,9 +114,6 @@ public static class Kernels
     /// <summary>Numerically stable softplus in place: max(a, 0) + log1p(exp(-|a|)).</summary>
     public static void Softplus(Span<float> a) => BiasMap<SoftplusOp>(a, [], 0);
 
-    /// <summary>Stable softplus of one value in double.</summary>
-    public static double Softplus(double a) => SimdMath.Softplus(a);
-
     // ---- drivers: one loop per shape, the operation a struct type argument (the JIT specialises and inlines it) ----
 
     /// <summary>With rows = 0 (b empty) the whole of y is mapped; otherwise y[r, :] = op(y[r, :] + b).</summary>
