@@ -31,7 +31,7 @@ let tests =
             let o = CoreBackend.toTrainOptions c 560 (Some "dd")
             Expect.equal (o.Dataset, o.DataDir, o.Variant, o.Validation) ("frey-face", "dd", DataVariant.Grey, ValidationSplit.MergeIntoTrain) "data"
             Expect.equal (o.Model.D, o.Model.Dz, List.ofSeq o.Model.EncoderHidden, List.ofSeq o.Model.DecoderHidden) (560, 5, [ 200; 100 ], [ 100; 200 ]) "sizes"
-            Expect.equal (o.Model.Likelihood, o.Model.Activation, o.Model.SigmoidMean) (Vae.Core.Model.Likelihood.Gaussian, Activation.Relu, true) "model kind"
+            Expect.equal (o.Model.Likelihood, o.Model.Activation, o.Model.SigmoidMean) (Vae.Core.Model.Likelihood.Gaussian, Vae.Core.Numerics.Activation.Relu, true) "model kind"
             Expect.equal (o.Estimator, o.Samples, o.BatchSize, o.MaxTrainingSamples) (Vae.Core.Model.Estimator.A, 3, 50, 10_000L) "estimator and budget"
             Expect.equal (o.Optimizer.Kind, o.Optimizer.LearningRate, o.Optimizer.WeightPrior) (OptimizerKind.Sgd, 0.05, 0.0) "optimizer"
             Expect.equal (o.Init, o.InitStd, o.Seed, o.FinalK, o.EvalLimit) (InitScheme.XavierUniform, 0.2f, 9UL, 7, 30) "init, seed, eval"

@@ -1,12 +1,11 @@
 // What a VAE looks like (paper Appendix C): sizes, hidden activation, likelihood. Pure data + validation.
 // Owns: the model enums and ModelSpec. Must not: allocate buffers or know about training.
+using Vae.Core.Numerics;
+
 namespace Vae.Core.Model;
 
 /// <summary>Decoder likelihood p(x|z) (paper Appendix C.1 Bernoulli MLP, C.2 Gaussian MLP).</summary>
 public enum Likelihood { Bernoulli, Gaussian }
-
-/// <summary>Hidden-layer nonlinearity. The paper uses tanh. Identity makes the networks linear (the pPCA oracle).</summary>
-public enum Activation { Tanh, Relu, Softplus, Identity }
 
 /// <summary>SGVB estimator (paper Sec. 2.3): A = eq. (6), generic; B = eq. (7), closed-form KL.</summary>
 public enum Estimator { A, B }

@@ -5,6 +5,7 @@ using System.Globalization;
 using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Training;
+using Vae.Core.Numerics;
 
 namespace Vae.Core.Runs;
 

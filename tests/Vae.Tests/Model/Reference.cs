@@ -2,6 +2,7 @@
 // its own hand-derived backward. Owns nothing the engine uses; it is the independent yardstick (test ladder rungs 2-3).
 using Vae.Core.Model;
 using Vae.Core.Tensors;
+using Vae.Core.Numerics;
 
 namespace Vae.Tests.Model;
 

@@ -4,6 +4,7 @@ using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Runs;
 using Vae.Core.Training;
+using Vae.Core.Numerics;
 
 namespace Vae.Tests.Runs;
 
