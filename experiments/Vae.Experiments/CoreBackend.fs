@@ -14,6 +14,7 @@ open Vae.Core.Data
 open Vae.Core.IO
 open Vae.Core.Model
 open Vae.Core.Numerics
+open Vae.Core.Tensors
 open Vae.Core.Runs
 open Vae.Core.Training
 

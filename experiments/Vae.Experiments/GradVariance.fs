@@ -8,6 +8,7 @@ open System
 open Vae.Core.Inference
 open Vae.Core.Model
 open Vae.Core.Numerics
+open Vae.Core.Tensors
 
 /// Spread of R gradient draws of J = mean_m Elbo_m at fixed theta and minibatch.
 type GradStats =
@@ -83,6 +84,6 @@ module GradVariance =
 
     /// Parameters initialised as the paper does (N(0, std^2), seeded Init stream) for a spec.
     let initialTheta (spec: ModelSpec) (std: float32) (seed: uint64) =
-        let ps = Vae.Core.Tensors.ParameterSet(Vae.Core.Tensors.ParameterLayout.For spec)
+        let ps = Vae.Core.Tensors.ParameterSet(Vae.Core.Model.ModelLayout.For spec)
         ps.Initialize(InitScheme.Normal, std, Rng(seed, RngStream.Init))
         ps.Data

@@ -32,7 +32,7 @@ public class KernelBenchmarks
         new Rng(2).FillBernoulli(Enumerable.Repeat(0.3f, _x.Length).ToArray(), _x);
         rng.FillNormal(_logits, 0, 3); rng.FillNormal(_logVar, 0, 0.5f);
         rng.FillNormal(_pre, 0, 1.5f); rng.FillNormal(_dh); rng.FillNormal(_b);
-        int p = ParameterLayout.For(new ModelSpec()).Count;
+        int p = ModelLayout.For(new ModelSpec()).Count;
         _theta = new float[p]; _grad = new float[p]; rng.FillNormal(_grad, 0, 0.01f);
         _adam = new Optimizer(new OptimizerOptions(), p, 60000);
         _adagrad = new Optimizer(new OptimizerOptions { Kind = OptimizerKind.Adagrad, LearningRate = 0.01 }, p, 60000);

@@ -25,7 +25,7 @@ public static class StepTimer
     static void TimeStep(Estimator est, int reps)
     {
         var spec = new ModelSpec(); // 784-500-20, Bernoulli, tanh
-        var theta = new ParameterSet(ParameterLayout.For(spec));
+        var theta = new ParameterSet(ModelLayout.For(spec));
         theta.Initialize(InitScheme.Normal, 0.01f, new Rng(1));
         var grad = theta.Like();
         var blas = new NoOpBlas();
@@ -89,7 +89,7 @@ public static class StepTimer
         Time("tanh backward [100,500]", reps, () => Kernels.ActivationBackward(Activation.Tanh, hid, dh));
         Time("column sums [100,500]", reps, () => { db.AsSpan().Clear(); Kernels.AccumulateColumnSums(dh, M, db); });
         var spec = new ModelSpec();
-        int p = ParameterLayout.For(spec).Count;
+        int p = ModelLayout.For(spec).Count;
         var theta = new float[p]; var grad = new float[p]; rng.FillNormal(grad, 0, 0.01f);
         foreach (var kind in new[] { OptimizerKind.Adam, OptimizerKind.Adagrad, OptimizerKind.Sgd })
         {

@@ -6,6 +6,7 @@ module Vae.Experiments.Tests.CoreBackendTests
 open Expecto
 open Vae.Core.Data
 open Vae.Core.Model
+open Vae.Core.Tensors
 open Vae.Core.Training
 open Vae.Experiments
 open Vae.Experiments.Tests.Fakes

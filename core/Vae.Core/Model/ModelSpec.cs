@@ -10,11 +10,6 @@ public enum Likelihood { Bernoulli, Gaussian }
 /// <summary>SGVB estimator (paper Sec. 2.3): A = eq. (6), generic; B = eq. (7), closed-form KL.</summary>
 public enum Estimator { A, B }
 
-/// <summary>Parameter initialisation. Normal: §5 "random sampling from N(0, 0.01)", read as standard deviation 0.01.
-/// XavierUniform: Glorot U(+-sqrt(6/(in+out))), zero biases. TorchUniform: PyTorch's nn.Linear default,
-/// U(+-1/sqrt(in)) for weights and biases (what "a plain PyTorch implementation" starts from).</summary>
-public enum InitScheme { Normal, XavierUniform, TorchUniform }
-
 /// <summary>Architecture of a VAE with Gaussian MLP encoder and Bernoulli or Gaussian MLP decoder.</summary>
 public sealed record ModelSpec
 {

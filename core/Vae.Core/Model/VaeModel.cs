@@ -24,7 +24,7 @@ public sealed class VaeModel
         _blas = blas ?? throw new ArgumentNullException(nameof(blas));
         if (maxBatch <= 0 || maxDecodeRows <= 0)
             throw new ArgumentException($"maxBatch ({maxBatch}) and maxDecodeRows ({maxDecodeRows}) must be positive");
-        Layout = ParameterLayout.For(spec);
+        Layout = ModelLayout.For(spec);
         (MaxBatch, MaxDecodeRows) = (maxBatch, maxDecodeRows);
         int dz = spec.Dz, d = spec.D;
         _enc = new Mlp(Layout, "enc", spec.EncoderHidden.Count, spec.Activation, maxBatch);

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Numerics;
+using Vae.Core.Tensors;
 
 namespace Vae.Core.Runs;
 
@@ -93,7 +94,7 @@ public static class BenchCommand
             source = $"random binary rows ({rows}; MNIST unavailable: {ex.Message})";
         }
         var blas = BlasResolver.Create(new BlasOptions());
-        var theta = new Tensors.ParameterSet(Tensors.ParameterLayout.For(spec));
+        var theta = new Tensors.ParameterSet(ModelLayout.For(spec));
         theta.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
         var (s, gf, _) = StepBenchmark.ImportanceSampling(blas, spec, theta.Data, x, k);
         o.WriteLine(json

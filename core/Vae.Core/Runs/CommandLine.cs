@@ -6,6 +6,7 @@ using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Training;
 using Vae.Core.Numerics;
+using Vae.Core.Tensors;
 
 namespace Vae.Core.Runs;
 

@@ -43,7 +43,7 @@ public static class StepBenchmark
         public StepLoop(IBlas blas, ModelSpec spec, Estimator est, int m, int l, int n)
         {
             (_m, _l, _est) = (m, l, est);
-            _theta = new ParameterSet(ParameterLayout.For(spec));
+            _theta = new ParameterSet(ModelLayout.For(spec));
             _theta.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
             _grad = _theta.Like();
             _sgvb = new Sgvb(spec, blas, m, l);
@@ -141,7 +141,7 @@ public static class StepBenchmark
         int rows = x.Length / spec.D;
         var r = eval.LogLikelihood(theta, x, k, new Rng(4, RngStream.Eval));
         // Decoder forward on rows*K samples plus the encoder once per chunk: count the dense layers' 2*in*out per row.
-        var layout = ParameterLayout.For(spec);
+        var layout = ModelLayout.For(spec);
         double dec = layout.Params.Where(p => p.Name.StartsWith("dec.") && !p.IsBias).Sum(p => 2.0 * p.Rows * p.Cols);
         double enc = layout.Params.Where(p => p.Name.StartsWith("enc.") && !p.IsBias).Sum(p => 2.0 * p.Rows * p.Cols);
         double flop = (double)rows * k * dec + (double)rows * Math.Ceiling(k / 50.0) * enc;

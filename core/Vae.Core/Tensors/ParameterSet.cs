@@ -1,7 +1,6 @@
 // All model parameters in ONE flat float[] with named views from ONE layout table (so optimizers, checkpoints
 // and gradient buffers share the layout). Owns: the layout for a ModelSpec and initialisation.
 // Must not: do any model maths.
-using Vae.Core.Model;
 using Vae.Core.Numerics;
 
 namespace Vae.Core.Tensors;
@@ -31,27 +30,23 @@ public sealed class ParameterLayout
     public ParamInfo this[string name] => _byName.TryGetValue(name, out var p)
         ? p : throw new KeyNotFoundException($"no parameter named '{name}' (have: {string.Join(", ", _byName.Keys)})");
 
-    /// <summary>The layout of a VAE (W stored [in, out], so a dense layer is Y = X W + b).</summary>
-    public static ParameterLayout For(ModelSpec spec)
+    /// <summary>A layout of consecutive tensors in the given order: (name, rows, cols, isBias); biases have rows = 1.</summary>
+    public static ParameterLayout Of(IEnumerable<(string Name, int Rows, int Cols, bool IsBias)> tensors)
     {
-        spec.Validate();
         var list = new List<ParamInfo>(); int off = 0;
-        void Dense(string prefix, int fanIn, int fanOut)
+        foreach (var (name, rows, cols, isBias) in tensors)
         {
-            list.Add(new ParamInfo(prefix + ".W", fanIn, fanOut, off, false)); off += fanIn * fanOut;
-            list.Add(new ParamInfo(prefix + ".b", 1, fanOut, off, true)); off += fanOut;
+            if (rows <= 0 || cols <= 0) throw new ArgumentException($"tensor {name}: shape [{rows}, {cols}] must be positive");
+            list.Add(new ParamInfo(name, rows, cols, off, isBias)); off += rows * cols;
         }
-        int prev = spec.D;
-        for (int i = 0; i < spec.EncoderHidden.Count; i++) { Dense($"enc.{i}", prev, spec.EncoderHidden[i]); prev = spec.EncoderHidden[i]; }
-        Dense("enc.mu", prev, spec.Dz);
-        Dense("enc.logvar", prev, spec.Dz);
-        prev = spec.Dz;
-        for (int i = 0; i < spec.DecoderHidden.Count; i++) { Dense($"dec.{i}", prev, spec.DecoderHidden[i]); prev = spec.DecoderHidden[i]; }
-        if (spec.Likelihood == Likelihood.Bernoulli) Dense("dec.logits", prev, spec.D);
-        else { Dense("dec.mean", prev, spec.D); Dense("dec.logvar", prev, spec.D); }
         return new ParameterLayout(list);
     }
 }
+
+/// <summary>Parameter initialisation. Normal: §5 "random sampling from N(0, 0.01)", read as standard deviation 0.01.
+/// XavierUniform: Glorot U(+-sqrt(6/(in+out))), zero biases. TorchUniform: PyTorch's nn.Linear default,
+/// U(+-1/sqrt(in)) for weights and biases (what "a plain PyTorch implementation" starts from).</summary>
+public enum InitScheme { Normal, XavierUniform, TorchUniform }
 
 /// <summary>A flat parameter (or gradient, or optimizer-moment) buffer with named views.</summary>
 public sealed class ParameterSet

@@ -4,6 +4,7 @@
 using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Numerics;
+using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 

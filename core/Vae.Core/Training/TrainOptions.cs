@@ -3,6 +3,7 @@
 // Must not: run anything.
 using Vae.Core.Data;
 using Vae.Core.Model;
+using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 

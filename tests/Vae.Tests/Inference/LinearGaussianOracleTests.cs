@@ -20,7 +20,7 @@ public class LinearGaussianOracleTests
     static Oracle Build()
     {
         var spec = new ModelSpec { D = D, Dz = Dz, EncoderHidden = [D], DecoderHidden = [H], Likelihood = Likelihood.Gaussian, SigmoidMean = false, Activation = Activation.Identity };
-        var ps = new ParameterSet(ParameterLayout.For(spec));
+        var ps = new ParameterSet(ModelLayout.For(spec));
         var rng = new Rng(5, RngStream.Init);
         rng.FillNormal(ps["dec.0.W"], 0, 0.8f); rng.FillNormal(ps["dec.0.b"], 0, 0.5f);
         rng.FillNormal(ps["dec.mean.W"], 0, 0.8f); rng.FillNormal(ps["dec.mean.b"], 0, 0.5f);
@@ -119,7 +119,7 @@ public class LinearGaussianOracleTests
         var d = eval.Diagnose(o.Theta, o.X);
         Assert.Equal(2, d.ActiveUnits);
         // Collapse one unit: its posterior mean becomes constant, KL of that unit becomes that of a fixed Gaussian.
-        var theta = (float[])o.Theta.Clone(); var layout = ParameterLayout.For(o.Spec);
+        var theta = (float[])o.Theta.Clone(); var layout = ModelLayout.For(o.Spec);
         var w = layout["enc.mu.W"]; for (int j = 0; j < D; j++) theta[w.Offset + j * Dz + 1] = 0;
         var collapsed = eval.Diagnose(theta, o.X);
         Assert.Equal(1, collapsed.ActiveUnits);

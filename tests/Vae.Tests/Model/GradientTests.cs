@@ -77,6 +77,6 @@ public class GradientTests
         var sgvb = new Sgvb(spec, new ManagedBlas(), 5, 1);
         var ex = Assert.Throws<ArgumentException>(() => sgvb.Forward(new float[10], new float[5 * 13], 5, new float[15], 1, Estimator.B));
         Assert.Contains("10", ex.Message);
-        Assert.Contains(ParameterLayout.For(spec).Count.ToString(), ex.Message);
+        Assert.Contains(ModelLayout.For(spec).Count.ToString(), ex.Message);
     }
 }

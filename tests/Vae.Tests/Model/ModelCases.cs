@@ -36,7 +36,7 @@ public sealed record ModelCase(string Name, ModelSpec Spec, Estimator Est, int M
     public (double[] Theta, double[] X, double[] Eps) Draw(ulong seed)
     {
         var rng = new Rng(seed, RngStream.Init);
-        var layout = ParameterLayout.For(Spec);
+        var layout = ModelLayout.For(Spec);
         var theta = new double[layout.Count];
         for (int i = 0; i < theta.Length; i++) theta[i] = 0.3 * rng.NextNormal();
         var x = new double[M * Spec.D];

@@ -12,7 +12,7 @@ public class ParameterSetTests
     [Fact]
     public void Layout_follows_the_contract_order_without_gaps()
     {
-        var l = ParameterLayout.For(Spec);
+        var l = ModelLayout.For(Spec);
         Assert.Equal(["enc.0.W", "enc.0.b", "enc.1.W", "enc.1.b", "enc.mu.W", "enc.mu.b", "enc.logvar.W", "enc.logvar.b",
                       "dec.0.W", "dec.0.b", "dec.logits.W", "dec.logits.b"], l.Params.Select(p => p.Name));
         int off = 0;
@@ -25,7 +25,7 @@ public class ParameterSetTests
     [Fact]
     public void Torch_uniform_init_bounds_weights_and_biases_by_one_over_root_fan_in()
     {
-        var ps = new ParameterSet(ParameterLayout.For(Spec));
+        var ps = new ParameterSet(ModelLayout.For(Spec));
         ps.Initialize(InitScheme.TorchUniform, 0.01f, new Rng(1));
         foreach (var p in ps.Layout.Params)
         {
@@ -40,7 +40,7 @@ public class ParameterSetTests
     [Fact]
     public void Xavier_init_zeroes_biases_and_normal_init_has_the_requested_std()
     {
-        var ps = new ParameterSet(ParameterLayout.For(new ModelSpec()));
+        var ps = new ParameterSet(ModelLayout.For(new ModelSpec()));
         ps.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1));
         Assert.All(ps["enc.0.b"].ToArray(), x => Assert.Equal(0f, x));
         float a = MathF.Sqrt(6f / (784 + 500));

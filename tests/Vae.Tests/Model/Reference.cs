@@ -16,7 +16,7 @@ public sealed class Reference
     readonly ModelSpec _spec;
     readonly ParameterLayout _layout;
 
-    public Reference(ModelSpec spec) { _spec = spec; _layout = ParameterLayout.For(spec); }
+    public Reference(ModelSpec spec) { _spec = spec; _layout = ModelLayout.For(spec); }
 
     public ParameterLayout Layout => _layout;
 

@@ -27,7 +27,7 @@ public class TorchFixtureEngineTests
     static (Sgvb Sgvb, float[] Theta, Estimator Est) Setup(TorchFixture f)
     {
         var spec = SpecOf(f.Spec);
-        var layout = ParameterLayout.For(spec);
+        var layout = ModelLayout.For(spec);
         Assert.Equal(f.Params.Select(p => p.name), layout.Params.Select(p => p.Name));
         var theta = Tol.F(TorchFixture.Flatten(f.Params));
         Assert.Equal(layout.Count, theta.Length);

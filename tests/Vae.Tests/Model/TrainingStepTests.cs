@@ -34,7 +34,7 @@ public class TrainingStepTests
         const int n = 500, d = 32, m = 50, steps = 300;
         var spec = new ModelSpec { D = d, Dz = 2, EncoderHidden = [16], DecoderHidden = [16] };
         var x = SyntheticData(n, d, new Rng(1, RngStream.Split));
-        var theta = new ParameterSet(ParameterLayout.For(spec));
+        var theta = new ParameterSet(ModelLayout.For(spec));
         theta.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(2, RngStream.Init));
         var grad = theta.Like();
         var sgvb = new Sgvb(spec, new ManagedBlas(), n, 1);
@@ -63,7 +63,7 @@ public class TrainingStepTests
     {
         var spec = new ModelSpec { D = 784, Dz = 20, EncoderHidden = [64], DecoderHidden = [64] };
         const int m = 20, l = 2;
-        var theta = new ParameterSet(ParameterLayout.For(spec));
+        var theta = new ParameterSet(ModelLayout.For(spec));
         theta.Initialize(InitScheme.Normal, 0.01f, new Rng(1));
         var grad = theta.Like();
         var sgvb = new Sgvb(spec, new ManagedBlas(), m, l);

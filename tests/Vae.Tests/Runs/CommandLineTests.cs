@@ -5,6 +5,7 @@ using Vae.Core.Model;
 using Vae.Core.Runs;
 using Vae.Core.Training;
 using Vae.Core.Numerics;
+using Vae.Core.Tensors;
 
 namespace Vae.Tests.Runs;
 
