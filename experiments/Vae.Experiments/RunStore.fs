@@ -105,13 +105,8 @@ module RunStore =
         | null -> ""
         | n -> n
 
-    /// Writes via a temp file in the same folder and a rename, so readers never see half a file.
-    let writeAtomic (path: string) (text: string) =
-        let dir = dirOf path
-        Directory.CreateDirectory dir |> ignore
-        let tmp = Path.Combine(dir, $".{fileName path}.{Guid.NewGuid():N}.tmp")
-        File.WriteAllText(tmp, text, UTF8Encoding(false))
-        File.Move(tmp, path, true)
+    /// Writes via a temp file in the same folder and a rename (the core's AtomicFile), so readers never see half a file.
+    let writeAtomic (path: string) (text: string) = AtomicFile.WriteAllText(path, text)
 
     let runDir (root: string) (experiment: string) (runId: string) = Path.Combine(root, experiment, runId)
     let isFinished (dir: string) = File.Exists(Path.Combine(dir, MetricsFile))

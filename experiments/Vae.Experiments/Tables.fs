@@ -8,6 +8,7 @@ open System.Globalization
 open System.IO
 open System.Text
 open Deedle
+open Vae.Core.IO
 
 /// One configuration's line in the summary table.
 type SummaryRow =
@@ -135,9 +136,6 @@ module Tables =
 
     /// Writes a frame as CSV atomically (temp file in the same folder, then rename).
     let saveCsv (path: string) (frame: Frame<'R, string>) =
-        let full = Path.GetFullPath path
-        let dir = RunStore.dirOf full
-        Directory.CreateDirectory dir |> ignore
-        let tmp = Path.Combine(dir, $".{RunStore.fileName full}.{Guid.NewGuid():N}.tmp")
-        frame.SaveCsv(tmp, includeRowKeys = false, culture = inv)
-        File.Move(tmp, full, true)
+        AtomicFile.Write(path, fun (stream: Stream) ->
+            use w = new StreamWriter(stream, UTF8Encoding(false), leaveOpen = true)
+            frame.SaveCsv(w, includeRowKeys = false, culture = inv))
