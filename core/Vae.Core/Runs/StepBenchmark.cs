@@ -1,6 +1,7 @@
 // `vae bench`: what one training step costs against what its matrix products could cost. Records the exact GEMM calls
 // of a step (a recording IBlas), replays them alone on the provider (its own sgemm rate on the same shapes), and times
-// whole steps (ms, s/epoch, GFLOP/s, managed bytes allocated) of the trainer's own TrainingStep. Owns: benchmark loops. Must not: change the engine.
+// whole steps of the trainer's own TrainingStep (ms, s/epoch, GFLOP/s, managed bytes allocated).
+// Owns: benchmark loops. Must not: change the engine.
 using System.Diagnostics;
 using Vae.Core.Inference;
 using Vae.Core.Model;
