@@ -1,6 +1,7 @@
 // Smoke test of the script layer, run by the test command (scripts/suites/smoke.sh): the same _common.fsx, core
 // trainer, sweep, tables and report a real experiment uses, on a tiny grid over synthetic data (no files needed),
 // checking its own results; exits 1 on failure. Run: dotnet fsi experiments/smoke.fsx --results <temp dir>
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System.IO

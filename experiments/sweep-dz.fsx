@@ -1,6 +1,7 @@
 // The paper's Fig. 2 sweep: latent size Dz x estimator A/B on MNIST (Bernoulli decoder, 500 hidden) and on
 // Frey Face (Gaussian decoder, 200 hidden). Prints the A-vs-B table and refreshes results/REPORT.md.
 // Run: dotnet fsi experiments/sweep-dz.fsx [--full] [--shard i/n] [--parallel N] [--dry-run]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

@@ -47,12 +47,29 @@ let tests =
             Expect.equal (e.Parallel, e.BlasThreads) (3, 2) "both given"
         }
 
-        test "Unknown_arguments_and_missing_values_are_errors_that_show_the_options" {
-            let m = message (fun () -> parse [ "--fast" ] [])
-            Expect.stringContains m "unknown argument '--fast'" "names it"
-            Expect.stringContains m "--shard i/n" "lists the options"
-            Expect.stringContains (message (fun () -> parse [ "--parallel" ] [])) "--parallel needs a value" "missing value"
-            Expect.stringContains (message (fun () -> parse [ "--parallel"; "0" ] [])) "--parallel '0'" "zero workers"
+        test "Unknown_arguments_and_missing_values_are_errors_that_show_the_options_and_suggest_the_likely_one" {
+            let m = message (fun () -> parse [ "--ful" ] [])
+            Expect.stringContains m "'--ful'" "names it"
+            Expect.stringContains m "Did you mean" "suggests"
+            Expect.stringContains m "--full" "the option meant"
+            Expect.stringContains m "-- --help lists the options" "says where the options are"
+            Expect.stringContains (message (fun () -> parse [ "--parallel" ] [])) "--parallel" "missing value"
+            Expect.stringContains (message (fun () -> parse [ "--parallel"; "0" ] [])) "--parallel: expected at least 1, found 0" "zero workers"
+            Expect.stringContains (message (fun () -> parse [] [ "VAE_PARALLEL", "0" ])) "VAE_PARALLEL: expected a whole number >= 1, found '0'" "env"
+        }
+
+        test "Help_lists_every_option_with_a_description_and_is_not_an_error" {
+            let text =
+                try parse [ "--help" ] [] |> ignore; "" with HelpRequested t -> t
+            for o in [ "--full"; "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data"; "--dry-run" ] do
+                Expect.stringContains text o $"help lists {o}"
+            Expect.stringContains text "default: a quick budget" "states the default budget"
+            Expect.equal text Settings.usage "the usage text is the help"
+        }
+
+        test "The_CLI_spellings_of_overlapping_options_are_accepted" {
+            let s = parse [ "--out"; "/tmp/o"; "--threads"; "2"; "--parallel"; "1"; "--data"; "/d" ] []
+            Expect.equal (s.ResultsRoot, s.BlasThreads, s.DataDir) ("/tmp/o", 2, Some "/d") "--out, --threads, --data as vae train spells them"
         }
 
         test "Results_and_data_folders_come_from_flags_or_environment" {
