@@ -1,4 +1,4 @@
-// `vae bench [--providers mkl,openblas,managed] [--threads 1,2] [--estimators B,A] [--steps 200] [--json]
+// `vae bench [--providers mkl,openblas,managed] [--threads 1,2] [--estimators B,A] [--input sparse,dense] [--steps 200] [--json]
 //            [--is-k 5000 --is-rows 10000] [--sweep]`: runs StepBenchmark over the grid and prints a table (or JSON lines).
 // Owns: the bench grid and its printing. Must not: time anything itself (StepBenchmark does).
 using System.Globalization;
@@ -16,7 +16,7 @@ public static class BenchCommand
     /// <summary>Runs the benchmark grid described by <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter o)
     {
-        string[] providers = ["mkl", "openblas", "managed"]; int[] threads = [1, 2]; string[] ests = ["B", "A"];
+        string[] providers = ["mkl", "openblas", "managed"]; int[] threads = [1, 2]; string[] ests = ["B", "A"]; string[] inputs = ["sparse"];
         int steps = 200, isK = 0, isRows = 10_000; bool json = false, sweep = false; string? dataDir = null;
         for (int i = 0; i < args.Count; i++)
         {
@@ -26,19 +26,21 @@ public static class BenchCommand
                 case "--providers": providers = Val().Split(','); break;
                 case "--threads": threads = Val().Split(',').Select(v => Int(v, "--threads")).ToArray(); break;
                 case "--estimators": ests = Val().Split(','); break;
+                case "--input": inputs = Val().Split(','); break;
                 case "--steps": steps = Int(Val(), "--steps"); break;
                 case "--is-k": isK = Int(Val(), "--is-k"); break;
                 case "--is-rows": isRows = Int(Val(), "--is-rows"); break;
                 case "--data": dataDir = Val(); break;
                 case "--json": json = true; break;
                 case "--sweep": sweep = true; break;
-                default: throw new UsageException($"unknown option '{args[i]}' (accepted: --providers --threads --estimators --steps --is-k --is-rows --data --json --sweep)");
+                default: throw new UsageException($"unknown option '{args[i]}' (accepted: --providers --threads --estimators --input --steps --is-k --is-rows --data --json --sweep)");
             }
         }
         foreach (var e in ests) if (e is not ("A" or "B")) throw new UsageException($"estimator '{e}' is not A or B");
+        foreach (var i in inputs) if (i is not ("sparse" or "dense")) throw new UsageException($"--input '{i}' is not sparse or dense");
         var spec = new ModelSpec(); // 784-500-20 tanh Bernoulli
         if (!json) o.WriteLine($"# vae bench: {spec}, M=100, L=1, Adam; machine: {Environment.ProcessorCount} cpus, .NET {Environment.Version}");
-        if (!json) o.WriteLine("provider  thr est  ms/step  s/epoch  step GFLOP/s  sgemm GFLOP/s  ratio  alloc B/step");
+        if (!json) o.WriteLine("provider  thr est input   ms/step  s/epoch  step GFLOP/s  sgemm GFLOP/s  ratio  alloc B/step");
         foreach (var p in providers)
         foreach (int t in threads)
         {
@@ -47,10 +49,11 @@ public static class BenchCommand
             catch (Exception ex) { o.WriteLine($"# {p} x{t}: unavailable ({ex.Message})"); continue; }
             if (!json) o.WriteLine($"# {blas.Describe()}");
             foreach (var e in ests)
+            foreach (var input in inputs)
             {
-                var r = StepBenchmark.Run(blas, spec, Enum.Parse<Estimator>(e), steps: steps);
+                var r = StepBenchmark.Run(blas, spec, Enum.Parse<Estimator>(e), steps: steps, sparseInput: input == "sparse");
                 o.WriteLine(json ? JsonSerializer.Serialize(r) : string.Create(CultureInfo.InvariantCulture,
-                    $"{r.provider,-9} {r.threads,3} {r.estimator,-3} {r.ms_per_step,8:F3} {r.s_per_epoch,8:F2} {r.step_gflops,13:F1} {r.sgemm_gflops,14:F1} {r.ratio,6:P0} {r.alloc_bytes_per_step,13}"));
+                    $"{r.provider,-9} {r.threads,3} {r.estimator,-3} {r.input,-6} {r.ms_per_step,8:F3} {r.s_per_epoch,8:F2} {r.step_gflops,13:F1} {r.sgemm_gflops,14:F1} {r.ratio,6:P0} {r.alloc_bytes_per_step,13}"));
             }
             (blas as IDisposable)?.Dispose();
         }

@@ -83,5 +83,12 @@ public class TrainingStepTests
         for (int i = 0; i < 20; i++) { Step(Estimator.A); Step(Estimator.B); }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated == 0, $"40 training steps allocated {allocated} managed bytes");
+        Assert.True(sgvb.Model.LastBatchWasBinary); // the binary batch took the sparse first-layer path
+        sgvb.Model.SparseBinaryInput = false; // and the dense path allocates nothing either
+        for (int i = 0; i < 5; i++) { Step(Estimator.A); Step(Estimator.B); }
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) { Step(Estimator.A); Step(Estimator.B); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(sgvb.Model.LastBatchWasBinary);
     }
 }
