@@ -62,13 +62,16 @@ public sealed class Evaluator
     /// <summary>
     /// Importance-sampled log p(x) with K samples from q(z|x) per datapoint (Rezende et al. 2014; Burda et al. 2016):
     /// log p(x) ~ log (1/K) sum_k exp(logw_k), logw = log p(x, z_k) - log q(z_k|x). Chunked over K; log-sum-exp in double.
+    /// <paramref name="progress"/>, if given, is called after each minibatch of rows with (rows done, rows in total).
     /// </summary>
-    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise)
+    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise,
+                                             Action<int, int>? progress = null)
     {
         int n = CheckData(x);
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), $"K ({k}) must be positive");
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         double s = 0, s2 = 0, logK = Math.Log(k);
+        progress?.Invoke(0, n);
         for (int start = 0; start < n; start += _batch)
         {
             int m = Math.Min(_batch, n - start);
@@ -93,6 +96,7 @@ public sealed class Evaluator
                 double lp = _max[i] + Math.Log(_sum[i]) - logK;
                 s += lp; s2 += lp * lp;
             }
+            progress?.Invoke(start + m, n);
         }
         double mean = s / n;
         double secs = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;

@@ -59,15 +59,25 @@ public static class RunFigures
         return files;
     }
 
-    /// <summary>Decodes <paramref name="n"/> draws z ~ N(0, I) and writes their decoder means as a 10-column grid (paper Fig. 5).</summary>
+    /// <summary>Most images one sample grid holds (20 x 20): beyond that a picture stops being readable.</summary>
+    public const int MaxGridImages = 400;
+
+    /// <summary>Columns of a sample grid of <paramref name="n"/> images: 10 up to 100 images, else 20 (rows wrap).</summary>
+    public static int GridColumns(int n) => n <= 100 ? 10 : 20;
+
+    /// <summary>Decodes <paramref name="n"/> draws z ~ N(0, I) (at most <see cref="MaxGridImages"/>) and writes their decoder
+    /// means as a grid of <see cref="GridColumns"/> columns (paper Fig. 5).</summary>
     public static void SaveSamples(string path, VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed, int imageHeight, int imageWidth)
     {
+        if (n < 1 || n > MaxGridImages)
+            throw new ArgumentException($"sample count {n}: one grid holds 1..{MaxGridImages} images ({GridColumns(MaxGridImages)} x " +
+                                        $"{MaxGridImages / GridColumns(MaxGridImages)}); for more, draw several grids with different seeds");
         var spec = model.Spec;
         var z = new float[n * spec.Dz]; // [n, Dz]
         new Rng(seed ^ 0x5A3B1E5UL, RngStream.Eval).FillNormal(z);
         var means = new float[n * spec.D]; // [n, D]
         DecodeMeans(model, theta, z, n, means);
-        ImageGrid.SaveTile(path, means, imageHeight, imageWidth, columns: 10, scale: 2);
+        ImageGrid.SaveTile(path, means, imageHeight, imageWidth, columns: GridColumns(n), scale: 2);
     }
 
     /// <summary>Decoder means [n, D] for z [n, Dz]: sigmoid(logits) for Bernoulli; the Gaussian mean (sigmoid(a) when SigmoidMean).</summary>

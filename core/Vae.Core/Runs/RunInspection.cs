@@ -41,7 +41,9 @@ public static class RunInspection
     /// Test ELBO (single sample, estimator B, fixed evaluation noise) and, for k &gt; 0, the importance-sampled log p(x)
     /// with k samples, on the first <paramref name="limit"/> test rows (0 = all). Also written to eval-k{k}.json in the run.
     /// </summary>
-    public static EvalReport Evaluate(string runDir, int k, IBlas blas, string? dataDir = null, int limit = 0, PreparedData? data = null)
+    /// <remarks>progress, if given, gets (rows done, rows in total) of the log p(x) estimate, the part that takes minutes.</remarks>
+    public static EvalReport Evaluate(string runDir, int k, IBlas blas, string? dataDir = null, int limit = 0, PreparedData? data = null,
+                                      Action<int, int>? progress = null)
     {
         if (k < 0) throw new ArgumentException($"K ({k}) must be >= 0");
         var t = Load(runDir, blas, dataDir, data);
@@ -49,7 +51,7 @@ public static class RunInspection
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var elbo = t.TestElbo(limit);
         double elboSeconds = sw.Elapsed.TotalSeconds;
-        var ll = k > 0 ? t.TestLogLikelihood(k, limit) : null;
+        var ll = k > 0 ? t.TestLogLikelihood(k, limit, progress) : null;
         var (rebin, spread) = Rebinarized(t, blas, limit);
         var folder = RunFolder.Open(runDir);
         var report = new EvalReport(folder.Path, o.Dataset, DataVariants.Label(o.Variant, o.Model.Likelihood == Model.Likelihood.Bernoulli),
@@ -84,7 +86,8 @@ public static class RunInspection
     /// <summary>Writes <paramref name="n"/> decoder means of z ~ N(0, I) to samples-{n}.png in the run; returns the path.</summary>
     public static string Sample(string runDir, int n, IBlas blas, ulong? seed = null)
     {
-        if (n <= 0) throw new ArgumentException($"sample count ({n}) must be positive");
+        if (n <= 0 || n > RunFigures.MaxGridImages)
+            throw new ArgumentException($"sample count ({n}) must be in 1..{RunFigures.MaxGridImages} (one grid of at most {RunFigures.MaxGridImages} images)");
         var (o, c) = ReadCheckpoint(runDir);
         var info = Catalog.Get(o.Dataset);
         var model = new Model.VaeModel(o.Model, blas, 100, 400);

@@ -135,10 +135,10 @@ public sealed class Trainer
         return _eval.Elbo(Theta, Rows(train, limit), new Rng(Options.Seed, RngStream.Eval));
     }
 
-    /// <summary>Importance-sampled log p(x) on the test split with K samples.</summary>
-    public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0) =>
+    /// <summary>Importance-sampled log p(x) on the test split with K samples; progress gets (rows done, rows in total).</summary>
+    public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0, Action<int, int>? progress = null) =>
         new Evaluator(Options.Model, _blas, batch: 100, kChunk: 100)
-            .LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
+            .LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval), progress);
 
     /// <summary>Active units and KL per unit on the test split.</summary>
     public LatentDiagnostics Diagnose(int limit = 0) => _eval.Diagnose(Theta, Rows(Data.Test, limit));
