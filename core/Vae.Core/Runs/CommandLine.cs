@@ -30,7 +30,7 @@ public static class CommandLine
     /// <summary>Options of `vae train`, in the order they are applied (dataset first, then the preset, then the rest).</summary>
     public static readonly IReadOnlyList<string> TrainOptionNames =
     [
-        "dataset", "preset", "variant", "validation", "dz", "hidden", "activation", "likelihood", "estimator", "samples", "batch",
+        "dataset", "preset", "method", "train-limit", "variant", "validation", "dz", "hidden", "activation", "likelihood", "estimator", "samples", "batch",
         "epochs", "max-samples", "optimizer", "lr", "momentum", "weight-prior", "init", "init-std", "seed", "eval-every",
         "final-k", "eval-limit", "data", "out", "experiment", "run-id", "threads", "resume",
     ];
@@ -53,6 +53,8 @@ public static class CommandLine
         {
             o = k switch
             {
+                "method" => o with { Method = Wrap(k, () => TrainingMethods.Parse(v)) },
+                "train-limit" => o with { TrainLimit = Int(k, v) },
                 "variant" => o with { Variant = Wrap(k, () => DataVariants.Parse(v)) },
                 "validation" => o with { Validation = Choice<ValidationSplit>(k, v, new() { ["holdout"] = ValidationSplit.HoldOut, ["merge"] = ValidationSplit.MergeIntoTrain }) },
                 "dz" => o with { Model = o.Model with { Dz = Int(k, v) } },

@@ -101,7 +101,7 @@ public static class RunDriver
         var progress = new ProgressReporter(log, liveProgress, variant, startSamples);
         progress.Line(resuming
             ? $"resuming {folder.Path} at step {startStep} ({startSamples} samples)"
-            : $"run {folder.Path}: {o.Dataset} ({variant}), {o.Model}, {o.Optimizer.Kind} lr {o.Optimizer.LearningRate}, {trainer.TotalSteps} steps; {blas.Describe()}");
+            : $"run {folder.Path}: {o.Dataset} ({variant}), {o.Model}, method {TrainingMethods.Label(o.Method)}, {o.Optimizer.Kind} lr {o.Optimizer.LearningRate}, {trainer.TotalSteps} steps; {blas.Describe()}");
         var sw = Stopwatch.StartNew();
         try
         {
@@ -130,13 +130,13 @@ public static class RunDriver
         RunFigures.WriteAll(folder, o.Model, trainer.Theta, data.Test, blas, o.Seed, scatterLimit: o.EvalLimit);
 
         long samplesNow = trainer.SamplesSeen - startSamples;
-        double secPerEpoch = samplesNow > 0 ? trainSeconds * data.Train.N / samplesNow : double.NaN;
+        double secPerEpoch = samplesNow > 0 ? trainSeconds * trainer.Data.Train.N / samplesNow : double.NaN;
         double totalSeconds = secondsBefore + trainSeconds;
         folder.WriteManifest(Manifest(new RunTimings(started, DateTime.UtcNow, totalSeconds, evalSeconds, secPerEpoch, resumes)));
 
         var result = new TrainResult(o.Dataset, variant, o.Model.ToString(), o.Model.Dz, string.Join("-", o.Model.EncoderHidden),
             o.Model.Likelihood.ToString(), o.Estimator.ToString(), o.Samples, o.BatchSize, o.Optimizer.Kind.ToString(),
-            o.Optimizer.LearningRate, o.Optimizer.WeightPrior, o.Seed, (int)(trainer.SamplesSeen / data.Train.N), trainer.SamplesSeen,
+            o.Optimizer.LearningRate, o.Optimizer.WeightPrior, o.Seed, (int)(trainer.SamplesSeen / trainer.Data.Train.N), trainer.SamplesSeen,
             train.Elbo, test.Elbo, test.StdErr, ll?.LogPx ?? double.NaN, ll?.StdErr ?? double.NaN, o.FinalK, diag.ActiveUnits,
             totalSeconds, secPerEpoch, blas.Describe());
         var metrics = (JsonObject)JsonSerializer.SerializeToNode(result, RunFolder.JsonOptions)!;
@@ -147,6 +147,8 @@ public static class RunDriver
         metrics["TestKl"] = test.Kl;
         metrics["EvalRows"] = test.N;
         metrics["RunId"] = folder.RunId;
+        metrics["Method"] = TrainingMethods.Label(o.Method);
+        metrics["TrainRows"] = trainer.Data.Train.N;
         folder.WriteMetrics(metrics); // LAST: its presence marks a finished run
         progress.Line($"done: test ELBO {test.Elbo:F2} ± {test.StdErr:F2} nats ({BitsPerDim(test.Elbo, o.Model.D):F4} bits/dim), " +
                       $"train ELBO {train.Elbo:F2} nats, {diag.ActiveUnits} active units" +

@@ -30,6 +30,7 @@ public sealed class Trainer
     readonly float[] _x;   // [M, D]     current minibatch
     readonly float[] _eps; // [L, M, Dz] current noise
     readonly Evaluator _eval;
+    readonly IMethodStep? _method; // wake-sleep or MCEM; null = AEVB
     long _step, _samples;
     double _runSum; long _runCount; // running training bound since the last curve point
 
@@ -38,6 +39,7 @@ public sealed class Trainer
     {
         Options = options.Validate();
         options.ValidateAgainst(data);
+        if (options.TrainLimit > 0 && options.TrainLimit < data.Train.N) data = data with { Train = data.Train.Slice(0, options.TrainLimit) };
         _blas = blas; Data = data;
         int m = options.BatchSize, l = options.Samples, dz = options.Model.Dz;
         _sgvb = new Sgvb(options.Model, blas, m, l);
@@ -50,6 +52,7 @@ public sealed class Trainer
         _x = new float[m * options.Model.D];
         _eps = new float[l * m * dz];
         _eval = new Evaluator(options.Model, blas, batch: 100, kChunk: 100);
+        _method = Methods.For(options, _sgvb, blas, data.Train.N);
     }
 
     public TrainOptions Options { get; }
@@ -71,6 +74,7 @@ public sealed class Trainer
     {
         int m = Options.BatchSize, l = Options.Samples;
         _batches.Next(_x);
+        if (_method != null) return MethodStep(m, l);
         _noise.FillNormal(_eps);
         double j = _sgvb.Forward(_theta.Data, _x, m, _eps, l, Options.Estimator);
         if (!double.IsFinite(j)) throw new TrainingDivergedException($"step {_step + 1}: the bound is {j} (Elbo terms non-finite)");
@@ -78,6 +82,15 @@ public sealed class Trainer
         _sgvb.Backward(_theta.Data, _grad.Data);
         if (!float.IsFinite(TensorPrimitives.Sum<float>(_grad.Data))) ThrowNonFiniteGradient();
         _opt.Step(_theta.Data, _grad.Data);
+        _step++; _samples += m;
+        _runSum += j; _runCount++;
+        return j;
+    }
+
+    double MethodStep(int m, int l)
+    {
+        if (Options.Method != TrainingMethod.Mcem) _noise.FillNormal(_eps);
+        double j = _method!.Step(_theta.Data, _grad.Data, _opt, _x, _batches.LastIndices, m, _eps, l);
         _step++; _samples += m;
         _runSum += j; _runCount++;
         return j;
@@ -158,8 +171,9 @@ public sealed class Trainer
         var floats = new List<NamedArray<float>> { new("theta", _theta.Data) };
         floats.AddRange(_opt.State.Select(s => new NamedArray<float>(s.Name, s.Data)));
         var b = _batches.State;
-        return new CheckpointData(JsonSerializer.Serialize(Options), floats, [],
-            new Dictionary<string, RngState> { ["noise"] = _noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize },
+        var rngs = new Dictionary<string, RngState> { ["noise"] = _noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize };
+        _method?.Save(floats, rngs);
+        return new CheckpointData(JsonSerializer.Serialize(Options), floats, [], rngs,
             new Dictionary<string, long>
             {
                 ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _opt.Steps,
@@ -173,10 +187,13 @@ public sealed class Trainer
         var saved = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson);
         if (saved is null || !saved.Model.Equals(Options.Model))
             throw new CheckpointFormatException(c.Source ?? "<memory>", $"checkpoint model {saved?.Model} differs from this run's model {Options.Model}");
+        if (saved.Method != Options.Method)
+            throw new CheckpointFormatException(c.Source ?? "<memory>", $"checkpoint was trained with method {saved.Method}, this run uses {Options.Method}");
         c.CopyFloatsTo("theta", _theta.Data);
         foreach (var (name, data) in _opt.State) c.CopyFloatsTo(name, data);
         _opt.Steps = c.GetCounter("optimizer.steps");
         _noise.Restore(c.GetRng("noise"));
+        _method?.Restore(c);
         _batches.Restore(new BatchState((int)c.GetCounter("batch.n"), (int)c.GetCounter("batch.size"), (int)c.GetCounter("batch.epoch"),
                                         (int)c.GetCounter("batch.index"), c.GetRng("batch.shuffle"), c.GetRng("batch.binarize")));
         _step = c.GetCounter("step"); _samples = c.GetCounter("samples");
