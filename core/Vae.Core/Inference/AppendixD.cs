@@ -7,6 +7,24 @@ using Vae.Core.Numerics;
 
 namespace Vae.Core.Inference;
 
+/// <summary>Marginal-likelihood estimators: Is = importance sampling with q(z|x) as proposal (Evaluator.LogLikelihood; needs
+/// a trained encoder); Hmc = the paper's Appendix D estimator (HMC posterior samples; decoder only, small Dz).</summary>
+public enum LogPxEstimator { Is, Hmc }
+
+/// <summary>Names of the estimators (one place): "is", "hmc", and a phrase for every printed number.</summary>
+public static class LogPxEstimators
+{
+    public static string Label(LogPxEstimator e) => e == LogPxEstimator.Hmc ? "hmc" : "is";
+    public static string Describe(LogPxEstimator e) => e == LogPxEstimator.Hmc
+        ? "HMC / Appendix D estimator" : "importance sampling from q(z|x)";
+    public static LogPxEstimator Parse(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "is" => LogPxEstimator.Is,
+        "hmc" => LogPxEstimator.Hmc,
+        _ => throw new ArgumentException($"'{s}' is not an estimator; expected is (importance sampling) or hmc (Appendix D)"),
+    };
+}
+
 /// <summary>Settings of the Appendix D estimator. Samples are per datapoint, pooled over its chains; half fit q(z),
 /// half evaluate the estimate.</summary>
 public sealed record AppendixDOptions

@@ -3,6 +3,7 @@
 // Must not: run anything, print, or read files.
 using System.Globalization;
 using Vae.Core.Data;
+using Vae.Core.Inference;
 using Vae.Core.Model;
 using Vae.Core.Training;
 using Vae.Core.Numerics;
@@ -18,8 +19,8 @@ public sealed class UsageException(string message) : Exception(message);
 public sealed record TrainCommand(TrainOptions Options, string ResultsRoot, string Experiment, string? RunId, bool Resume,
                                   bool ChooseStepSize, int Threads, string? Preset);
 
-/// <summary>`vae eval --run DIR [--k 5000] [--eval-limit N] [--data DIR] [--threads N]`.</summary>
-public sealed record EvalCommand(string Run, int K, int Limit, string? DataDir, int Threads);
+/// <summary>`vae eval --run DIR [--estimator is|hmc] [--k 5000 | 400] [--eval-limit N] [--data DIR] [--threads N]`.</summary>
+public sealed record EvalCommand(string Run, int K, int Limit, string? DataDir, int Threads, LogPxEstimator Estimator = LogPxEstimator.Is);
 
 /// <summary>`vae sample --run DIR [--n 64] [--seed S] [--threads N]`.</summary>
 public sealed record SampleCommand(string Run, int N, ulong? Seed, int Threads);
@@ -91,12 +92,14 @@ public static class CommandLine
     /// <summary>Parses `vae eval` arguments (without the verb).</summary>
     public static EvalCommand ParseEval(IReadOnlyList<string> args)
     {
-        var a = Tokens(args, ["run", "k", "eval-limit", "data", "threads"], "eval");
+        var a = Tokens(args, ["run", "estimator", "k", "eval-limit", "data", "threads"], "eval");
         if (!a.TryGetValue("run", out var run)) throw new UsageException("--run DIR is required");
-        int k = a.TryGetValue("k", out var kv) ? Int("k", kv) : 5000;
+        var est = a.TryGetValue("estimator", out var ev) ? Wrap("estimator", () => LogPxEstimators.Parse(ev)) : LogPxEstimator.Is;
+        // K = importance samples (IS) or HMC posterior samples per datapoint (Appendix D; half fit q, half evaluate).
+        int k = a.TryGetValue("k", out var kv) ? Int("k", kv) : est == LogPxEstimator.Hmc ? new AppendixDOptions().Samples : 5000;
         int limit = a.TryGetValue("eval-limit", out var l) ? Int("eval-limit", l) : 0;
         if (k < 0 || limit < 0) throw new UsageException($"--k ({k}) and --eval-limit ({limit}) must be >= 0");
-        return new EvalCommand(run, k, limit, a.GetValueOrDefault("data"), a.TryGetValue("threads", out var t) ? Int("threads", t) : 0);
+        return new EvalCommand(run, k, limit, a.GetValueOrDefault("data"), a.TryGetValue("threads", out var t) ? Int("threads", t) : 0, est);
     }
 
     /// <summary>Parses `vae sample` arguments (without the verb).</summary>

@@ -77,6 +77,9 @@ public sealed record TrainOptions
         if (EvalEverySamples < 0) throw new ArgumentException($"evaluation interval ({EvalEverySamples}) must be >= 0");
         if (FinalK < 0) throw new ArgumentException($"final K ({FinalK}) must be >= 0");
         if (InitStd <= 0) throw new ArgumentException($"init std ({InitStd}) must be positive");
+        if (Method == TrainingMethod.Mcem && FinalK > 0 && Model.Dz > Inference.AppendixDOptions.MaxDz)
+            throw new ArgumentException($"method mcem trains no encoder, so its final log p(x) uses the HMC (Appendix D) estimator, " +
+                $"which needs Dz <= {Inference.AppendixDOptions.MaxDz} (found {Model.Dz}): set --final-k 0 or a smaller --dz");
         if (TrainLimit < 0) throw new ArgumentException($"training-set limit ({TrainLimit}) must be >= 0 (0 = all rows)");
         if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
         return this;

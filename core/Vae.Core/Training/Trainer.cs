@@ -147,6 +147,11 @@ public sealed class Trainer
     public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0) =>
         _eval.LogLikelihood(_theta.Data, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
 
+    /// <summary>The Appendix D (HMC) estimate of log p(x) on the test split with k posterior samples per datapoint.</summary>
+    public AppendixDResult TestLogLikelihoodHmc(int k, int limit = 0, Action<int, int>? progress = null) =>
+        new AppendixDEstimator(Options.Model, _blas, new AppendixDOptions { Samples = k })
+            .Estimate(_theta.Data, Rows(Data.Test, limit), new Rng(Options.Seed ^ 0xA99D, RngStream.Eval), progress: progress);
+
     /// <summary>Active units and KL per unit on the test split.</summary>
     public LatentDiagnostics Diagnose(int limit = 0) => _eval.Diagnose(_theta.Data, Rows(Data.Test, limit));
 

@@ -5,6 +5,9 @@ using Vae.Core.Numerics;
 using Vae.Core.Runs;
 using Vae.Core.Training;
 using Vae.Tests.Inference;
+using Vae.Tests.IO;
+using System.Text.Json.Nodes;
+using Vae.Core.Inference;
 
 namespace Vae.Tests.Training;
 
@@ -84,5 +87,41 @@ public class MethodTests
         Assert.Equal((TrainingMethod.Mcem, 1000), (mcem.Method, mcem.TrainLimit));
         var ex = Assert.Throws<UsageException>(() => CommandLine.ParseTrain(["--method", "em"]));
         Assert.Contains("--method", ex.Message); Assert.Contains("aevb, wake-sleep, mcem", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(TrainingMethod.WakeSleep, "wake-sleep", "is")]
+    [InlineData(TrainingMethod.Mcem, "mcem", "hmc")]
+    public void Every_method_writes_the_same_run_folder_and_names_itself_and_its_estimator(TrainingMethod method, string label, string finalEstimator)
+    {
+        using var tmp = new TempDir();
+        var data = WakeSleepTests.Manifold(100, 8);
+        var folder = RunFolder.Create(tmp.Path, "exp", label);
+        var o = WakeSleepTests.Small(method) with { Epochs = 2, FinalK = 40, EvalLimit = 20 };
+        var r = RunDriver.Train(o, data, folder, new ManagedBlas(), TextWriter.Null);
+        foreach (var f in new[] { "manifest.json", "curve.csv", "checkpoint.ckpt", "metrics.json" }) Assert.True(File.Exists(folder.File(f)), $"{f} missing");
+        var metrics = JsonNode.Parse(File.ReadAllText(folder.File("metrics.json")))!;
+        Assert.Equal(label, (string)metrics["Method"]!);
+        Assert.Equal(finalEstimator, (string)metrics["LogPxEstimator"]!);
+        Assert.True(double.IsFinite(r.LogPx) && double.IsFinite(r.TestElbo), $"log p(x) {r.LogPx}, test ELBO {r.TestElbo}");
+
+        var hmc = RunInspection.Evaluate(folder.Path, 40, new ManagedBlas(), limit: 20, data: data, estimator: LogPxEstimator.Hmc);
+        Assert.Equal("hmc", hmc.Estimator);
+        Assert.True(double.IsFinite(hmc.LogPx) && hmc.HmcAcceptance > 0.5, $"HMC log p(x) {hmc.LogPx}, acceptance {hmc.HmcAcceptance}");
+        Assert.True(File.Exists(folder.File("eval-hmc-k40.json")));
+        var cmd = CommandLine.ParseEval(["--run", folder.Path, "--estimator", "hmc"]);
+        Assert.Equal((LogPxEstimator.Hmc, new AppendixDOptions().Samples), (cmd.Estimator, cmd.K));
+        Assert.Contains("--estimator", Assert.Throws<UsageException>(() => CommandLine.ParseEval(["--run", "r", "--estimator", "harmonic"])).Message);
+    }
+
+    [Fact]
+    public void The_hmc_estimator_on_a_large_latent_space_is_refused_before_any_work()
+    {
+        using var tmp = new TempDir();
+        var data = WakeSleepTests.Manifold(100, 9);
+        var folder = RunFolder.Create(tmp.Path, "exp", "dz20");
+        RunDriver.Train(WakeSleepTests.Small(TrainingMethod.Aevb, dz: 20) with { Epochs = 1 }, data, folder, new ManagedBlas(), TextWriter.Null);
+        var ex = Assert.Throws<ArgumentException>(() => RunInspection.Evaluate(folder.Path, 40, new ManagedBlas(), data: data, estimator: LogPxEstimator.Hmc));
+        Assert.Contains("Dz = 20", ex.Message); Assert.Contains("--estimator is", ex.Message);
     }
 }
