@@ -1,4 +1,5 @@
-// The learning methods beside AEVB, each one step over the trainer's parameters, gradient buffer and optimizer:
+// The learning methods beside AEVB, each a different step over the same TrainingStep unit (parameters, gradient
+// buffer, noise stream, optimizer):
 // wake-sleep (one combined update: wake gradient on the decoder, sleep gradient on the encoder) and Monte Carlo EM
 // (paper Appendix E: one HMC transition per datapoint of the minibatch, then 5 optimizer updates of the decoder).
 // Owns: each method's noise streams and persistent state, and their checkpoint names. Must not: derive maths
@@ -11,12 +12,12 @@ using Vae.Core.Numerics;
 
 namespace Vae.Core.Training;
 
-/// <summary>A method's step over shared parameters; its state goes into the trainer's checkpoint.</summary>
+/// <summary>A method's step over the unit's parameters and optimizer; its own state goes into the trainer's checkpoint.</summary>
 internal interface IMethodStep
 {
-    /// <summary>One step on minibatch x [M, D] (rows <paramref name="indices"/> of the training set); returns the number the
-    /// curve's training column averages.</summary>
-    double Step(float[] theta, float[] grad, Optimizer opt, ReadOnlySpan<float> x, ReadOnlySpan<int> indices, int m, ReadOnlySpan<float> eps, int l);
+    /// <summary>One step on minibatch x [M, D] (rows <paramref name="indices"/> of the training set): fills the unit's
+    /// gradient and calls its Update; returns the number the curve's training column averages.</summary>
+    double Step(TrainingStep unit, ReadOnlySpan<float> x, ReadOnlySpan<int> indices);
     void Save(List<NamedArray<float>> floats, Dictionary<string, RngState> rngs);
     void Restore(CheckpointData c);
 }
@@ -27,22 +28,27 @@ internal sealed class WakeSleepStep : IMethodStep
 {
     readonly WakeSleep _ws;
     readonly Rng _dream;
-    readonly float[] _z, _u; // [M, Dz] prior draws, [M, D] dream noise
-    readonly int _dz, _d;
+    readonly float[] _z, _u, _eps; // [M, Dz] prior draws, [M, D] dream noise, [L, M, Dz] wake noise
+    readonly int _dz, _d, _l;
 
-    public WakeSleepStep(Sgvb sgvb, int m, ulong seed)
+    public WakeSleepStep(TrainingStep unit, ulong seed)
     {
-        _ws = new WakeSleep(sgvb);
-        var spec = sgvb.Model.Spec;
-        (_dz, _d) = (spec.Dz, spec.D);
+        _ws = new WakeSleep(unit.Sgvb);
+        var spec = unit.Sgvb.Model.Spec;
+        int m = unit.BatchSize;
+        (_dz, _d, _l) = (spec.Dz, spec.D, unit.Samples);
         _dream = new Rng(seed, RngStream.Dream);
-        _z = new float[m * spec.Dz]; _u = new float[m * spec.D];
+        _z = new float[m * spec.Dz]; _u = new float[m * spec.D]; _eps = new float[_l * m * spec.Dz];
     }
 
-    public double Step(float[] theta, float[] grad, Optimizer opt, ReadOnlySpan<float> x, ReadOnlySpan<int> indices, int m, ReadOnlySpan<float> eps, int l)
+    public double Step(TrainingStep unit, ReadOnlySpan<float> x, ReadOnlySpan<int> indices)
     {
+        int m = x.Length / _d;
+        var theta = unit.Parameters.Data; var grad = unit.Gradient.Data;
+        var eps = _eps.AsSpan(0, _l * m * _dz);
+        unit.Noise.FillNormal(eps); // the draws AEVB's step would take
         Array.Clear(grad);
-        double j = _ws.Wake(theta, x, m, eps, l, grad);
+        double j = _ws.Wake(theta, x, m, eps, _l, grad);
         if (!double.IsFinite(j)) throw new TrainingDivergedException($"wake-sleep: the wake bound is {j}");
         var z = _z.AsSpan(0, m * _dz); var u = _u.AsSpan(0, m * _d);
         _dream.FillNormal(z);
@@ -50,7 +56,8 @@ internal sealed class WakeSleepStep : IMethodStep
         double lq = _ws.Sleep(theta, _z, _u, m, grad);
         if (!double.IsFinite(lq)) throw new TrainingDivergedException($"wake-sleep: the sleep objective log q(z|x) is {lq}");
         Methods.CheckGradient(grad, "wake-sleep");
-        opt.Step(theta, grad);
+        unit.MarkGradientReady();
+        unit.Update();
         return j;
     }
 
@@ -88,8 +95,10 @@ internal sealed class McemStep : IMethodStep
         _zb = new float[m * _dz]; _sb = new float[m]; _lp = new double[m];
     }
 
-    public double Step(float[] theta, float[] grad, Optimizer opt, ReadOnlySpan<float> x, ReadOnlySpan<int> indices, int m, ReadOnlySpan<float> eps, int l)
+    public double Step(TrainingStep unit, ReadOnlySpan<float> x, ReadOnlySpan<int> indices)
     {
+        int m = indices.Length;
+        var theta = unit.Parameters.Data; var grad = unit.Gradient.Data;
         for (int i = 0; i < m; i++)
         {
             _z.AsSpan(indices[i] * _dz, _dz).CopyTo(_zb.AsSpan(i * _dz, _dz));
@@ -111,7 +120,8 @@ internal sealed class McemStep : IMethodStep
             Array.Clear(grad);
             _target.AccumulateParameterGradient(_zb, m, _lp, grad);
             Methods.CheckGradient(grad, "mcem");
-            opt.Step(theta, grad);
+            unit.MarkGradientReady();
+            unit.Update();
         }
         return j;
     }
@@ -132,10 +142,10 @@ internal sealed class McemStep : IMethodStep
 internal static class Methods
 {
     /// <summary>The method's step for the options (null for AEVB, which the trainer runs itself).</summary>
-    public static IMethodStep? For(TrainOptions o, Sgvb sgvb, IBlas blas, int n) => o.Method switch
+    public static IMethodStep? For(TrainOptions o, TrainingStep unit, IBlas blas, int n) => o.Method switch
     {
         TrainingMethod.Aevb => null,
-        TrainingMethod.WakeSleep => new WakeSleepStep(sgvb, o.BatchSize, o.Seed),
+        TrainingMethod.WakeSleep => new WakeSleepStep(unit, o.Seed),
         TrainingMethod.Mcem => new McemStep(o.Model, blas, n, o.BatchSize, o.Seed),
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Method, "unknown training method"),
     };

@@ -144,7 +144,8 @@ public class WakeSleepTests
             return new ImageSet(x, count, 4, d / 4, null);
         }
         var info = new DatasetInfo("synthetic", "synthetic 2-D manifold", 4, d / 4, false, 0, [],
-                                   new SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink");
+                                   new SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink",
+                                   new PaperSetup(DataVariant.DynamicBinarized, 16, ValidationSplit.HoldOut, SigmoidMean: true));
         var ds = new Dataset(info, Make(n), Make(50), Make(200), ValidationSplit.HoldOut);
         return DataVariants.Prepare(ds, DataVariant.DynamicBinarized, seed);
     }
