@@ -1,16 +1,21 @@
-// `vae eval`, `vae sample`, `vae describe`: commands on a finished run folder and on the BLAS provider.
+// `vae eval`, `vae sample`, `vae export`, `vae describe`: commands on a finished run folder and on the BLAS provider.
 // Owns: their options and printing. Must not: evaluate or sample itself (RunInspection does).
 using System.CommandLine;
+using Vae.Core.Inference;
 using Vae.Core.Numerics;
 using Vae.Core.Runs;
 
 namespace Vae.Cli;
 
-/// <summary>`vae eval --run DIR`: test ELBO and importance-sampled log p(x) of a trained run.</summary>
+/// <summary>`vae eval --run DIR [--estimator is|hmc]`: test ELBO and log p(x) of a trained run by the chosen estimator.</summary>
 public sealed class EvalCli
 {
     public readonly Option<string> Run = Opt.Text("--run", "Run folder to evaluate (holds checkpoint.ckpt).", "DIR");
-    public readonly Option<int> K = Opt.Int("--k", "Importance samples K per test point for log p(x) (paper Appendix D); 0 = ELBO only.", 5000, 0, helpName: "K");
+    public readonly Option<string> Estimator = Opt.Choice("--estimator", "log p(x) estimator: is = importance sampling from q(z|x) " +
+        "(Rezende et al. 2014); hmc = the paper's Appendix D estimator (HMC posterior samples, a Gaussian q(z) fitted to half of them; " +
+        $"decoder only, Dz <= {AppendixDOptions.MaxDz}).", "is", ["is", "hmc"]);
+    public readonly Option<int> K = Opt.Int("--k", "Samples K per test point for log p(x): importance samples (is), or HMC posterior " +
+        $"samples, half to fit q(z) and half to evaluate (hmc; default {new AppendixDOptions().Samples}); 0 = ELBO only.", 5000, 0, helpName: "K");
     public readonly Option<int> Limit = Opt.Int("--eval-limit", "Evaluate the first N test rows; 0 = the whole test set.", 0, 0);
     public readonly Option<string> Data = Opt.Text("--data", "Data root; default: the run's, else $VAE_DATA, else data/.", "DIR");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
@@ -19,14 +24,18 @@ public sealed class EvalCli
     public EvalCli(Func<TextWriter> output, Func<TextWriter> error)
     {
         Run.Required = true;
-        Command = new Command("eval", "Evaluate a trained run: test ELBO (nats per datapoint), and log p(x) by importance sampling; " +
-                                      "writes eval-k<K>.json into the run. Progress with ETA goes to stderr.") { Run, K, Limit, Data, Threads };
+        Command = new Command("eval", "Evaluate a trained run: test ELBO (nats per datapoint), and log p(x) by importance sampling or by " +
+                                      "HMC (Appendix D); writes eval-k<K>.json / eval-hmc-k<K>.json into the run. Progress with ETA goes to stderr.")
+            { Run, Estimator, K, Limit, Data, Threads };
         Command.SetAction(p =>
         {
             var o = output();
-            var progress = new EvalProgress(error(), live: ReferenceEquals(error(), Console.Error) && !Console.IsErrorRedirected, p.GetValue(K));
-            var r = RunInspection.Evaluate(p.GetValue(Run)!, p.GetValue(K), VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Data), p.GetValue(Limit),
-                                           progress: progress.Report);
+            var est = LogPxEstimators.Parse(p.GetValue(Estimator)!);
+            int k = est == LogPxEstimator.Hmc && !p.Given(K) ? new AppendixDOptions().Samples : p.GetValue(K);
+            var progress = new EvalProgress(error(), live: ReferenceEquals(error(), Console.Error) && !Console.IsErrorRedirected, k,
+                                            label: est == LogPxEstimator.Hmc ? "HMC (Appendix D)" : "importance sampling");
+            var r = RunInspection.Evaluate(p.GetValue(Run)!, k, VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Data), p.GetValue(Limit),
+                                           estimator: est, progress: progress.Report);
             progress.Done();
             o.WriteLine($"{r.Dataset} ({r.Variant}), {r.N} test rows: test ELBO {r.TestElbo:F3} ± {r.TestElboStdErr:F3} nats " +
                         $"({r.TestBitsPerDim:F4} bits/dim, {r.ElboSeconds:F1} s)");
@@ -34,7 +43,9 @@ public sealed class EvalCli
                 o.WriteLine($"{r.Dataset}: test ELBO {r.RebinarizedElbo:F3} nats averaged over 5 further test binarizations x 4 noise draws (spread {r.RebinarizedSpread:F3})");
             if (r.K > 0)
                 o.WriteLine($"{r.Dataset} ({r.Variant}): log p(x) ~ {r.LogPx:F3} ± {r.LogPxStdErr:F3} nats " +
-                            $"({r.LogPxBitsPerDim:F4} bits/dim), K = {r.K}, {r.LogPxSeconds:F1} s");
+                            $"({r.LogPxBitsPerDim:F4} bits/dim), estimator {r.Estimator} ({LogPxEstimators.Describe(est)}), K = {r.K}, " +
+                            (est == LogPxEstimator.Hmc ? $"HMC acceptance {r.HmcAcceptance:F3}, mean step {r.HmcStepSize:G3}, " : "") +
+                            $"{r.LogPxSeconds:F1} s");
             return ExitCodes.Ok;
         });
     }
@@ -42,7 +53,7 @@ public sealed class EvalCli
 
 /// <summary>Progress of the log p(x) estimate on stderr: a live line with rate and ETA on a terminal, else a plain line
 /// every 10 s, so `vae eval --k 5000` never sits silent for minutes.</summary>
-public sealed class EvalProgress(TextWriter w, bool live, int k, double plainEverySeconds = 10)
+public sealed class EvalProgress(TextWriter w, bool live, int k, double plainEverySeconds = 10, string label = "importance sampling")
 {
     readonly System.Diagnostics.Stopwatch _clock = new();
     double _lastPlain;
@@ -52,13 +63,13 @@ public sealed class EvalProgress(TextWriter w, bool live, int k, double plainEve
     /// of <paramref name="total"/> test rows.</summary>
     public void Report(int done, int total)
     {
-        if (!_clock.IsRunning) { _clock.Start(); if (done == 0) return; }
+        if (!_clock.IsRunning) { _clock.Start(); if (done < total) return; }
         double s = _clock.Elapsed.TotalSeconds;
         if (!live && s - _lastPlain < plainEverySeconds && done < total) return;
         _lastPlain = s;
         double eta = done > 0 ? s / done * (total - done) : double.NaN;
         string line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"log p(x), K = {k}: {done}/{total} test rows ({100.0 * done / total:F1}%), {done / Math.Max(s, 1e-9):F1} rows/s, " +
+            $"log p(x) by {label}, K = {k}: {done}/{total} test rows ({100.0 * done / total:F1}%), {done / Math.Max(s, 1e-9):F1} rows/s, " +
             $"elapsed {ProgressReporter.Duration(s)}, ETA {ProgressReporter.Duration(eta)}");
         if (live) { w.Write("\r" + line + "   "); _drawn = true; } else w.WriteLine("progress " + line);
         w.Flush();
@@ -78,16 +89,44 @@ public sealed class SampleCli
     public readonly Option<int> N = Opt.Int("--n", $"Number of samples (images) in the grid, at most {MaxImages}; rows wrap at {RunFigures.GridColumns(100)} columns " +
         $"(20 above 100 images). For more, run again with another --seed.", 64, 1, MaxImages);
     public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of the latent draws; default: the run's seed.", HelpName = "S" };
+    public readonly Option<bool> Npy = Opt.Flag("--npy", "Also write the same decoder means as samples-<n>.npy (float32 [n, D], numpy.load reads it).");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
     public Command Command { get; }
 
     public SampleCli(Func<TextWriter> output)
     {
         Run.Required = true;
-        Command = new Command("sample", "Write samples-<n>.png into a run: decoder means of n draws z ~ N(0, I) (paper Fig. 5).") { Run, N, Seed, Threads };
+        Command = new Command("sample", "Write samples-<n>.png into a run: decoder means of n draws z ~ N(0, I) (paper Fig. 5).") { Run, N, Seed, Npy, Threads };
         Command.SetAction(p =>
         {
-            output().WriteLine(RunInspection.Sample(p.GetValue(Run)!, p.GetValue(N), VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Seed)));
+            output().WriteLine(RunInspection.Sample(p.GetValue(Run)!, p.GetValue(N), VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Seed), p.GetValue(Npy)));
+            return ExitCodes.Ok;
+        });
+    }
+}
+
+/// <summary>`vae export --run DIR`: the run's weights as safetensors, or its test latents as .npy.</summary>
+public sealed class ExportCli
+{
+    public readonly Option<string> Run = Opt.Text("--run", "Run folder to export (holds checkpoint.ckpt).", "DIR");
+    public readonly Option<string> Format = Opt.Choice("--format", "safetensors = the weights (PyTorch nn.Linear names and [out, in] shapes, " +
+        "the model in the metadata; scripts/vae_torch.py loads it; `vae train --init-from` reads it back); " +
+        "latents = posterior means mu(x) of the test split as float32 [N, Dz] .npy.", "safetensors", ["safetensors", "latents"]);
+    public readonly Option<string> Out = Opt.Text("--out", "Output file; default: <run>/model.safetensors or <run>/latents-test.npy.", "FILE");
+    public readonly Option<string> Data = Opt.Text("--data", "Data root for --format latents; default: the run's, else $VAE_DATA, else data/.", "DIR");
+    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
+    public Command Command { get; }
+
+    public ExportCli(Func<TextWriter> output)
+    {
+        Run.Required = true;
+        Command = new Command("export", "Export a trained run for other tools: weights as safetensors, or test latents as .npy.") { Run, Format, Out, Data, Threads };
+        Command.SetAction(p =>
+        {
+            string run = p.GetValue(Run)!, format = p.GetValue(Format)!;
+            output().WriteLine(format == "latents"
+                ? RunExport.Latents(run, VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Out), p.GetValue(Data))
+                : RunExport.Weights(run, p.GetValue(Out)));
             return ExitCodes.Ok;
         });
     }

@@ -72,12 +72,18 @@ public static class RunFigures
         if (n < 1 || n > MaxGridImages)
             throw new ArgumentException($"sample count {n}: one grid holds 1..{MaxGridImages} images ({GridColumns(MaxGridImages)} x " +
                                         $"{MaxGridImages / GridColumns(MaxGridImages)}); for more, draw several grids with different seeds");
+        ImageGrid.SaveTile(path, SampleMeans(model, theta, n, seed), imageHeight, imageWidth, columns: GridColumns(n), scale: 2);
+    }
+
+    /// <summary>Decoder means [n, D] of <paramref name="n"/> seeded draws z ~ N(0, I) (what <see cref="SaveSamples"/> shows).</summary>
+    public static float[] SampleMeans(VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed)
+    {
         var spec = model.Spec;
         var z = new float[n * spec.Dz]; // [n, Dz]
         new Rng(seed ^ 0x5A3B1E5UL, RngStream.Eval).FillNormal(z);
         var means = new float[n * spec.D]; // [n, D]
         DecodeMeans(model, theta, z, n, means);
-        ImageGrid.SaveTile(path, means, imageHeight, imageWidth, columns: GridColumns(n), scale: 2);
+        return means;
     }
 
     /// <summary>Decoder means [n, D] for z [n, Dz]: sigmoid(logits) for Bernoulli; the Gaussian mean (sigmoid(a) when SigmoidMean).</summary>

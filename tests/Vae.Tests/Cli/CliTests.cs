@@ -157,7 +157,7 @@ public class EvalProgressTests
         p.Done();
         var lines = w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
-        Assert.StartsWith("progress log p(x), K = 5000: 100/300 test rows (33.3%)", lines[0]);
+        Assert.StartsWith("progress log p(x) by importance sampling, K = 5000: 100/300 test rows (33.3%)", lines[0]);
         Assert.Matches(@"ETA (\d+s|\d+m\d\ds)", lines[0]);
         Assert.Contains("300/300 test rows (100.0%)", lines[1]);
         Assert.EndsWith("ETA 0s", lines[1].TrimEnd());

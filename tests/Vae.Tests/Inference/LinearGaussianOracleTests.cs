@@ -10,14 +10,16 @@ namespace Vae.Tests.Inference;
 
 public class LinearGaussianOracleTests
 {
-    const int D = 5, Dz = 2, H = 3, N = 200;
+    internal const int D = 5, Dz = 2, H = 3, N = 200;
 
-    sealed record Oracle(float[] Theta, ModelSpec Spec, float[] X, double[] ExactLogPx)
+    /// <summary>PostCov: the exact posterior covariance S (the same for every x) as [s00, s01, s11]; the encoder's Mu is
+    /// the exact posterior mean.</summary>
+    internal sealed record Oracle(float[] Theta, ModelSpec Spec, float[] X, double[] ExactLogPx, double[] PostCov)
     {
         public double ExactMean => ExactLogPx.Average();
     }
 
-    static Oracle Build()
+    internal static Oracle Build()
     {
         var spec = new ModelSpec { D = D, Dz = Dz, EncoderHidden = [D], DecoderHidden = [H], Likelihood = Likelihood.Gaussian, SigmoidMean = false, Activation = Activation.Identity };
         var ps = new ParameterSet(ModelLayout.For(spec));
@@ -67,7 +69,7 @@ public class LinearGaussianOracleTests
             double maha = r.Sum(v => v * v);
             exact[n] = -0.5 * (D * Math.Log(2 * Math.PI) + logDet + maha);
         }
-        return new Oracle(ps.Data, spec, x, exact);
+        return new Oracle(ps.Data, spec, x, exact, [s00, s01, s11]);
     }
 
     static double[,] Cholesky(double[,] a)
@@ -98,7 +100,7 @@ public class LinearGaussianOracleTests
         var o = Build();
         var eval = new Evaluator(o.Spec, new ManagedBlas(), batch: 100, kChunk: 50);
         var calls = new List<(int Done, int Total)>();
-        var with = eval.LogLikelihood(o.Theta, o.X, 200, new Rng(11, RngStream.Eval), (d, t) => calls.Add((d, t)));
+        var with = eval.LogLikelihood(o.Theta, o.X, 200, new Rng(11, RngStream.Eval), progress: (d, t) => calls.Add((d, t)));
         var without = eval.LogLikelihood(o.Theta, o.X, 200, new Rng(11, RngStream.Eval));
         Assert.Equal(without.LogPx, with.LogPx);
         var expected = Enumerable.Range(0, (N + 99) / 100 + 1).Select(b => (Math.Min(b * 100, N), N)).ToList();
