@@ -67,9 +67,13 @@ public sealed record TrainOptions
 /// <summary>One point of the training curve (paper Fig. 2 axis: training samples seen).</summary>
 public sealed record CurvePoint(long Samples, int Epoch, long Step, double Seconds, double TrainElbo, double TestElbo);
 
-/// <summary>Flat summary of a finished run: one row of a result table. Elbo values in nats per datapoint (higher is better).</summary>
+/// <summary>
+/// Flat summary of a finished run (metrics.json; the F# tables read it as it is): one row of a result table. Elbo values
+/// in nats per datapoint (higher is better). Variant is the data label (DataVariants.Label, marking a Bernoulli decoder
+/// on grey levels); Epochs is exact (Samples / training-set size), not floored.
+/// </summary>
 public sealed record TrainResult(
-    string Dataset, string Variant, string Model, int Dz, string Hidden, string Likelihood, string Estimator,
-    int L, int M, string Optimizer, double LearningRate, double WeightPrior, ulong Seed,
-    int Epochs, long Samples, double TrainElbo, double TestElbo, double TestElboStdErr,
+    string Dataset, string Variant, string Model, int Dz, string Hidden, Likelihood Likelihood, Estimator Estimator,
+    int L, int M, OptimizerKind Optimizer, double LearningRate, double WeightPrior, ulong Seed,
+    double Epochs, long Samples, double TrainElbo, double TestElbo, double TestElboStdErr,
     double LogPx, double LogPxStdErr, int K, int ActiveUnits, double Seconds, double SecondsPerEpoch, string Blas);
