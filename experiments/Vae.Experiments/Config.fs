@@ -72,9 +72,6 @@ module Config =
     [<Literal>]
     let SchemaVersion = "cfg1"
 
-    /// Training split policy of every sweep: the paper trains on all 60,000 MNIST training images.
-    let validation = ValidationSplit.MergeIntoTrain
-
     /// Curve points per run (the trainer evaluates the test bound at a fixed interval of training samples).
     let curvePoints = 10L
 
@@ -110,16 +107,27 @@ module Config =
         if n < 1 then invalidArg "seeds" $"seeds ({n}) must be >= 1"
         [ for c in grid do for s in 1..n -> { c with Seed = s } ] |> List.distinct
 
-    /// The likelihood, variant and hidden size each dataset calls for (paper: 500 hidden for MNIST,
-    /// 200 for Frey Face with a Gaussian decoder on grey levels; binary data use a Bernoulli decoder).
+    /// A catalog dataset with its paper setup, read from the core's catalog (the one place it lives): variant, the
+    /// matching likelihood and hidden size (MNIST-like 500, Frey Face 200 with a Gaussian decoder on grey levels).
+    /// Names the catalog does not know (e.g. "synthetic") only set the dataset.
     let forDataset (name: string) (c: Config) =
-        match name with
-        | "frey-face" -> { c with Dataset = name; Variant = DataVariant.Grey; Likelihood = Likelihood.Gaussian; Hidden = [ 200 ] }
-        | "binarized-mnist" | "caltech101-28" | "caltech101-16" ->
-            { c with Dataset = name; Variant = DataVariant.StaticBinarized; Likelihood = Likelihood.Bernoulli }
-        | "mnist" | "fashion-mnist" ->
-            { c with Dataset = name; Variant = DataVariant.DynamicBinarized; Likelihood = Likelihood.Bernoulli }
-        | _ -> { c with Dataset = name }
+        match Catalog.All |> Seq.tryFind (fun d -> d.Name = name) with
+        | Some info ->
+            let p = info.Paper
+            { c with
+                Dataset = info.Name
+                Variant = p.Variant
+                Likelihood = DatasetDefaults.LikelihoodFor p.Variant
+                Hidden = [ p.Hidden ] }
+        | None -> { c with Dataset = name }
+
+    /// Training split policy of a dataset: its catalog setup (merged into training for every catalog dataset: the
+    /// paper's 60,000 MNIST training images); names the catalog does not know (synthetic) merge too.
+    let validationOf (dataset: string) =
+        Catalog.All
+        |> Seq.tryFind (fun d -> d.Name = dataset)
+        |> Option.map (fun d -> d.Paper.Validation)
+        |> Option.defaultValue ValidationSplit.MergeIntoTrain
 
     /// An enum value as it appears in canonical text and run ids: the core's name in lower case (estimators keep
     /// their capital: A, B).
@@ -192,7 +200,7 @@ module Config =
             Dataset = c.Dataset,
             DataDir = Option.toObj dataDir,
             Variant = c.Variant,
-            Validation = validation,
+            Validation = validationOf c.Dataset,
             Model =
                 ModelSpec(
                     D = d,

@@ -47,8 +47,9 @@ module CoreBackend =
                 for j in 0 .. d - 1 do
                     x[i * d + j] <- Math.Clamp(protos[k * d + j] + 0.1f * float32 (rng.NextNormal()), 0.0f, 1.0f)
             ImageSet(x, count, rows, cols, labels)
-        let info = DatasetInfo("synthetic", "synthetic prototypes", rows, cols, false, 4, [||], SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink")
-        Dataset(info, make 400, make 0, make 100, Config.validation)
+        let info = DatasetInfo("synthetic", "synthetic prototypes", rows, cols, false, 4, [||], SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink",
+                               PaperSetup(DataVariant.DynamicBinarized, 16, ValidationSplit.MergeIntoTrain, SigmoidMean = true))
+        Dataset(info, make 400, make 0, make 100, ValidationSplit.MergeIntoTrain)
 
     // Loading MNIST takes seconds; parallel points of one sweep share one read-only copy.
     let private cache = ConcurrentDictionary<string, Lazy<Dataset>>()
@@ -58,7 +59,7 @@ module CoreBackend =
         if name = "synthetic" then synthetic 1UL
         else
             let key = name + "|" + defaultArg dataDir ""
-            cache.GetOrAdd(key, fun _ -> lazy (Datasets.Load(name, Option.toObj dataDir, Config.validation))).Value
+            cache.GetOrAdd(key, fun _ -> lazy (Datasets.Load(name, Option.toObj dataDir, Config.validationOf name))).Value
 
     /// The core's result record for a run whose numbers came from elsewhere (test stand-ins), so that every
     /// metrics.json has the one format RunDriver writes. n: training-set size (for exact epochs).
