@@ -68,7 +68,7 @@ public static class RunDriver
         if (resuming)
         {
             saved = Checkpoint.Load(ckpt);
-            var savedOptions = JsonSerializer.Deserialize<TrainOptions>(saved.SpecJson)
+            var savedOptions = TrainOptions.FromJson(saved.SpecJson)
                 ?? throw new CheckpointFormatException(ckpt, "no options in the checkpoint");
             if (chooseStepSize) o = o with { Optimizer = o.Optimizer with { LearningRate = savedOptions.Optimizer.LearningRate } };
             if (Comparable(o) != Comparable(savedOptions))

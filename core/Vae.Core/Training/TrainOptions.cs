@@ -1,6 +1,8 @@
 // What a training run is: dataset and variant, model, estimator, optimizer, budget, seeds, cadences. Immutable
 // records with the paper's defaults and Validate(); flat result records that become table columns.
 // Must not: run anything.
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Tensors;
@@ -71,6 +73,20 @@ public sealed record TrainOptions
     /// <summary>Train a decoder that does not match the data (Gaussian on binary pixels, Bernoulli on grey levels); refused
     /// otherwise. Such runs are labelled in every output (<see cref="DataVariants.Label(DataVariant, bool)"/>).</summary>
     public bool AllowMismatch { get; init; }
+
+    /// <summary>The JSON form checkpoints store: enums by name (as the manifest writes them). Reading also accepts the
+    /// integers that checkpoints written before names were used hold, so old runs still resume.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>These options as checkpoint JSON (enums by name).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Options from checkpoint JSON (enum names, or the integers of older checkpoints); null for "null".</summary>
+    public static TrainOptions? FromJson(string json) => JsonSerializer.Deserialize<TrainOptions>(json, Json);
 
     /// <summary>Throws ArgumentException naming the bad option and its value.</summary>
     public TrainOptions Validate()
