@@ -22,6 +22,8 @@ type Settings =
       /// BLAS threads inside each point.
       BlasThreads: int
       Budget: Budget
+      /// Seeds 1..N of every point (--seeds N); None: the script's grid decides (sweep-dz: 3).
+      Seeds: int option
       /// Print the plan and stop.
       DryRun: bool }
 
@@ -54,6 +56,7 @@ module Settings =
           BlasThreads: Option<int>
           Results: Option<string>
           Data: Option<string>
+          Seeds: Option<int>
           DryRun: Option<bool> }
 
     let private atLeastOne (o: Option<int>) =
@@ -72,11 +75,12 @@ module Settings =
         let threads = Option<int>("--blas-threads", [| "--threads" |], Description = "BLAS threads per point (threads); default: cores / --parallel, else 1. Env VAE_BLAS_THREADS.", HelpName = "N") |> atLeastOne
         let results = Option<string>("--results", [| "--out" |], Description = "Results root: results/<experiment>/<run-id>/ go under it; default: results/ in the repository. Env VAE_RESULTS.", HelpName = "DIR")
         let data = Option<string>("--data", Description = "Data root; default: $VAE_DATA, else data/ in the repository.", HelpName = "DIR")
+        let seeds = Option<int>("--seeds", Description = "Run every point with seeds 1..N (seeds); default: the script's (3 for sweep-dz and estimators, else 1). Env VAE_SEEDS.", HelpName = "N") |> atLeastOne
         let dry = Option<bool>("--dry-run", Description = "Print the plan (points, budget, folders) and stop.")
         // A plain Command as the root: its name is what the usage line shows (fsi itself answers a bare --help).
         let root = Command("experiments/<script>.fsx", "Options of every experiment script: dotnet fsi experiments/<script>.fsx [options] (before --help put --, which fsi would answer itself); bad input exits 2.")
-        for o in [ full :> Option; shard; par; threads; results; data; dry; Help.HelpOption() ] do root.Options.Add o
-        { Root = root; Full = full; Shard = shard; Parallel = par; BlasThreads = threads; Results = results; Data = data; DryRun = dry }
+        for o in [ full :> Option; shard; par; threads; seeds; results; data; dry; Help.HelpOption() ] do root.Options.Add o
+        { Root = root; Full = full; Shard = shard; Parallel = par; BlasThreads = threads; Results = results; Data = data; Seeds = seeds; DryRun = dry }
 
     let private invoke (r: ParseResult) =
         use w = new StringWriter()
@@ -122,6 +126,7 @@ module Settings =
           Parallel = par
           BlasThreads = threads
           Budget = if full then Budget.full else Budget.quick
+          Seeds = pickInt p.Seeds "VAE_SEEDS"
           DryRun = flag p.DryRun }
 
     /// Settings from the real command line and environment (what the scripts call).
