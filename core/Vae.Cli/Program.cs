@@ -29,7 +29,7 @@ static class Cli
                     if (rest.Contains("--help")) { Console.WriteLine("vae train options: " + string.Join(" ", CommandLine.TrainOptionNames.Select(n => "--" + n))); return 0; }
                     var c = CommandLine.ParseTrain(rest);
                     RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, Blas(c.Threads), Console.Out,
-                                    c.Resume, c.ChooseStepSize, liveProgress: !Console.IsOutputRedirected);
+                                    c.Resume, c.ChooseStepSize, liveProgress: !Console.IsOutputRedirected, allowChange: c.AllowChange);
                     return 0;
                 }
                 case "eval":

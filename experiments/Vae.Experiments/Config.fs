@@ -7,6 +7,7 @@ open System
 open System.Globalization
 open System.Security.Cryptography
 open System.Text
+open Vae.Core.Inputs
 
 /// SGVB estimator (paper Sec. 2.3): A = eq. 6 (Monte Carlo KL), B = eq. 7 (closed-form KL).
 type Estimator =
@@ -160,18 +161,43 @@ module Config =
                 (num c.LearningRate) c.Seed
         slug + "-" + hash c
 
-    /// Clear errors for settings no run can use, naming the field and the value found.
+    /// The Config field a `vae train` option key corresponds to, so the core's checks name what an F# user typed.
+    let fieldOf (key: string) =
+        match key with
+        | "dataset" -> "Dataset"
+        | "dz" -> "Dz"
+        | "hidden" -> "Hidden"
+        | "samples" -> "L"
+        | "batch" -> "BatchSize"
+        | "max-samples" | "epochs" -> "TrainSamples"
+        | "lr" -> "LearningRate"
+        | "weight-prior" -> "WeightPrior"
+        | "init-std" -> "InitStd"
+        | "final-k" -> "EvalK"
+        | "eval-limit" -> "EvalPoints"
+        | "eval-every" -> "TrainSamples (curve interval)"
+        | other -> other
+
+    /// Clear errors for settings no run can use, naming the field and the value found. The rules and messages are the
+    /// core's (Vae.Core.Inputs: the same limits `vae train` applies); the canonical text says which point it was.
     let validate (c: Config) =
-        let fail (msg: string) = invalidArg "config" (msg + " in " + canonical c)
-        if String.IsNullOrWhiteSpace c.Dataset then fail "dataset is empty"
-        if c.Dz < 1 then fail $"Dz ({c.Dz}) must be >= 1"
-        if c.L < 1 then fail $"L ({c.L}) must be >= 1"
-        if c.BatchSize < 1 then fail $"batch size M ({c.BatchSize}) must be >= 1"
-        if List.isEmpty c.Hidden || c.Hidden |> List.exists (fun h -> h < 1) then
-            fail $"hidden sizes {c.Hidden} must be a non-empty list of positive sizes"
-        if not (c.LearningRate > 0.0) then fail $"learning rate ({num c.LearningRate}) must be > 0"
-        if not (List.contains c.Init [ "normal"; "xavier"; "torch" ]) then fail $"init '{c.Init}' must be normal, xavier or torch"
-        if not (c.InitStd > 0.0) then fail $"init std ({num c.InitStd}) must be > 0"
-        if c.TrainSamples < 1L then fail $"train samples ({c.TrainSamples}) must be >= 1"
-        if c.EvalK < 0 || c.EvalPoints < 0 then fail $"EvalK ({c.EvalK}) and EvalPoints ({c.EvalPoints}) must be >= 0"
+        let check (f: unit -> 'a) =
+            try f () |> ignore
+            with :? InputException as e -> raise (InputException(e.Option, e.Message + " (in " + canonical c + ")"))
+        let limit key = OptionLimits.For key
+        check (fun () -> Input.Name("Dataset", c.Dataset))
+        check (fun () -> Input.Name("Variant", c.Variant))
+        check (fun () -> Input.Check("Dz", float c.Dz, limit "dz"))
+        check (fun () -> Input.Check("L", float c.L, limit "samples"))
+        check (fun () -> Input.Check("BatchSize", float c.BatchSize, limit "batch"))
+        if List.isEmpty c.Hidden then check (fun () -> raise (Input.Error("Hidden", "needs at least one hidden layer size, e.g. [ 500 ]")))
+        for h in c.Hidden do check (fun () -> Input.Check("Hidden", float h, limit "hidden"))
+        check (fun () -> Input.Check("LearningRate", c.LearningRate, limit "lr"))
+        if not (List.contains c.Init [ "normal"; "xavier"; "torch" ]) then
+            check (fun () -> raise (Input.Error("Init", $"'{c.Init}' is not one of normal, xavier, torch")))
+        check (fun () -> Input.Check("InitStd", c.InitStd, limit "init-std"))
+        check (fun () -> Input.Check("TrainSamples", float c.TrainSamples, Limit(1.0, (limit "max-samples").Max)))
+        check (fun () -> Input.Check("EvalK", float c.EvalK, limit "final-k"))
+        check (fun () -> Input.Check("EvalPoints", float c.EvalPoints, limit "eval-limit"))
+        check (fun () -> Input.Check("Seed", float c.Seed, Limit(0.0, float Int32.MaxValue)))
         c

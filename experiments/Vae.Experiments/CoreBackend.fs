@@ -87,7 +87,7 @@ module CoreBackend =
             EvalEverySamples = max m (cfg.TrainSamples / curvePoints / m * m),
             FinalK = cfg.EvalK,
             EvalLimit = cfg.EvalPoints)
-            .Validate()
+            .Validate(Func<string, string>(Config.fieldOf))
 
     /// Grey-level "images" of 4 blurred prototypes (4x6 pixels; 400 train, 100 test), seeded: data for smoke runs
     /// that need no files. Generated data only; the model that learns it is the core's.

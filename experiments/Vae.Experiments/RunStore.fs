@@ -108,7 +108,9 @@ module RunStore =
     /// Writes via a temp file in the same folder and a rename (the core's AtomicFile), so readers never see half a file.
     let writeAtomic (path: string) (text: string) = AtomicFile.WriteAllText(path, text)
 
-    let runDir (root: string) (experiment: string) (runId: string) = Path.Combine(root, experiment, runId)
+    /// root/experiment/runId, with both names checked by the core (nothing may leave root; no symlinked run folders).
+    let runDir (root: string) (experiment: string) (runId: string) =
+        Vae.Core.Inputs.FileKinds.RunFolderPath(root, experiment, runId, "--results", "experiment", "run id")
     let isFinished (dir: string) = File.Exists(Path.Combine(dir, MetricsFile))
 
     /// Empties a folder left by a killed or failed run (no metrics.json) so its point starts clean.

@@ -43,8 +43,7 @@ module Sweep =
 
     /// Ids, folders, shard and finished state for a grid; configs are validated here, before anything runs.
     let plan (settings: Settings) (experiment: string) (grid: Config list) =
-        if String.IsNullOrWhiteSpace experiment || experiment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 then
-            invalidArg "experiment" $"experiment name '{experiment}' must be a plain folder name"
+        Vae.Core.Inputs.Input.Name("experiment", experiment) |> ignore
         let unique = grid |> List.map Config.validate |> List.distinctBy Config.runId
         let all =
             unique
@@ -109,6 +108,10 @@ module Sweep =
         let ctx = { Dir = pt.Dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = progress; Log = log }
         let out = backend.Run ctx pt.Config
         if not backend.OwnsFolder then
+            // A NaN is a failure, never a result (the core's RunDriver refuses them itself for owning backends).
+            [ "TestElbo", out.TestElbo; "TrainElbo", out.TrainElbo ] @ (if pt.Config.EvalK > 0 then [ "LogPx", out.LogPx ] else [])
+            |> List.tryFind (fun (_, v) -> not (Double.IsFinite v))
+            |> Option.iter (fun (name, v) -> failwith $"backend {backend.Name} returned {name} = {v}: a non-finite value is a failure, not a result")
             RunStore.writeCurve pt.Dir out.Curve
             // A stand-in knows no data dimension; D only shapes the Model description string.
             RunStore.writeMetrics pt.Dir (CoreBackend.resultOf pt.Config 784 out)
@@ -148,11 +151,16 @@ module Sweep =
             // NoBuffering: workers take points one at a time, in plan order.
             let source = Partitioner.Create(p.Todo, EnumerablePartitionerOptions.NoBuffering)
             Parallel.ForEach(source, opts, work) |> ignore
-        let rows = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.readRow pt.Dir)
-        { Rows = rows
+        let read = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> pt, RunStore.readRow pt.Dir)
+        // metrics.json with a NaN test ELBO (written before non-finite values became failures) is a failed point, not a row.
+        let bad, good = read |> List.partition (fun (_, r) -> not (Double.IsFinite r.TestElbo))
+        let stale =
+            bad |> List.map (fun (pt, r) ->
+                pt.RunId, $"{RunStore.MetricsFile} in {pt.Dir} reports a test ELBO of {r.TestElbo}: a failed run; delete the folder to run the point again")
+        { Rows = good |> List.map snd
           Ran = if settings.DryRun then 0 else p.Todo.Length - failed.Count
-          Skipped = p.Finished.Length
-          Failed = failed |> Seq.sortBy fst |> List.ofSeq }
+          Skipped = p.Finished.Length - (bad |> List.filter (fun (pt, _) -> p.Finished |> List.exists (fun f -> f.RunId = pt.RunId))).Length
+          Failed = (List.ofSeq failed @ stale) |> List.sortBy fst }
 
     /// Plan, print the plan, execute, and summarise: what a script's `sweep` does.
     let run (log: string -> unit) (settings: Settings) (backend: Backend) (experiment: string) (grid: Config list) =

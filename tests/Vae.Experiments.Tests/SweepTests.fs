@@ -167,7 +167,46 @@ let tests =
         test "Missing_numbers_are_stored_as_null_and_read_back_as_NaN" {
             use tmp = new TempDir()
             let noEval = { Name = "fake"; Describe = (fun _ -> "x"); OwnsFolder = false; Run = fun _ c -> { fakeOutput c with LogPx = nan; LogPxStdErr = nan } }
-            let r = Sweep.run quiet (settingsFor tmp.Path) noEval "e" [ dzGrid[0] ]
+            // EvalK = 0: log p(x) was not asked for, so its NaN means "not computed", not a failure.
+            let r = Sweep.run quiet (settingsFor tmp.Path) noEval "e" [ { dzGrid[0] with EvalK = 0 } ]
             Expect.isTrue (System.Double.IsNaN r.Rows.Head.LogPx) "NaN survives the JSON round trip"
+        }
+
+        test "A_point_whose_result_is_NaN_is_failed_with_the_message_never_finished_and_never_reused" {
+            use tmp = new TempDir()
+            let nanBackend = { Name = "fake"; Describe = (fun _ -> "x"); OwnsFolder = false; Run = fun _ c -> { fakeOutput c with TestElbo = nan } }
+            for attempt in 1..2 do
+                let r = Sweep.run quiet (settingsFor tmp.Path) nanBackend "e" [ dzGrid[0] ]
+                Expect.equal (r.Rows.Length, r.Ran, r.Skipped, r.Failed.Length) (0, 0, 0, 1) $"attempt {attempt}: failed, not finished, not reused"
+                Expect.stringContains (snd r.Failed.Head) "TestElbo = NaN" "the message names the value"
+                let dir = RunStore.runDir tmp.Path "e" (Config.runId dzGrid[0])
+                Expect.isFalse (RunStore.isFinished dir) "no metrics.json"
+                Expect.stringContains (System.IO.File.ReadAllText(System.IO.Path.Combine(dir, RunStore.ErrorFile))) "TestElbo = NaN" "error.txt"
+        }
+
+        test "A_NaN_metrics_json_left_by_an_older_version_is_reported_as_failed_not_as_a_row" {
+            use tmp = new TempDir()
+            let b = CountingBackend()
+            Sweep.run quiet (settingsFor tmp.Path) b.Backend "e" [ dzGrid[0] ] |> ignore
+            let dir = RunStore.runDir tmp.Path "e" (Config.runId dzGrid[0])
+            let m = System.IO.Path.Combine(dir, RunStore.MetricsFile)
+            System.IO.File.WriteAllText(m, System.IO.File.ReadAllText(m).Replace("\"TestElbo\": ", "\"TestElbo\": \"NaN\", \"Old\": "))
+            let r = Sweep.run quiet (settingsFor tmp.Path) b.Backend "e" [ dzGrid[0] ]
+            Expect.equal (r.Rows.Length, r.Failed.Length) (0, 1) "failed, no row"
+            Expect.stringContains (snd r.Failed.Head) "reports a test ELBO of NaN" "says why"
+        }
+
+        test "Experiment_and_dataset_names_that_leave_the_results_folder_are_refused_before_anything_is_written" {
+            use tmp = new TempDir()
+            let root = System.IO.Path.Combine(tmp.Path, "results")
+            let b = CountingBackend()
+            let cases =
+                [ "..", dzGrid[0]; "../x", dzGrid[0]; "/abs", dzGrid[0]; "e", { dzGrid[0] with Dataset = "../../escape" }
+                  "e", { dzGrid[0] with Dataset = ".." }; "e", { dzGrid[0] with Dataset = "a/b" } ]
+            for (exp, c) in cases do
+                let e = Expect.throwsC (fun () -> Sweep.run quiet (settingsFor root) b.Backend exp [ c ] |> ignore) id
+                ignore e
+            Expect.equal b.Calls 0 "nothing ran"
+            Expect.sequenceEqual (System.IO.Directory.GetFileSystemEntries tmp.Path) [||] "nothing written anywhere"
         }
     ]

@@ -46,6 +46,9 @@ public sealed class CurveCsv
     public static CurveCsv Resume(string path, IReadOnlyList<string> fields, Func<double[], bool>? keep = null)
     {
         var c = new CurveCsv(path, CheckFields(fields));
+        var kind = Inputs.FileKinds.Of(c.Path);
+        if (kind is not (Inputs.FileKind.Regular or Inputs.FileKind.Missing)) // missing: ReadAllLines says so
+            throw new FormatException($"curve '{c.Path}' is {Inputs.FileKinds.Describe(kind)}, expected a CSV file");
         string[] lines = File.ReadAllLines(c.Path);
         string expected = string.Join(',', c._fields);
         if (lines.Length == 0 || lines[0] != expected)

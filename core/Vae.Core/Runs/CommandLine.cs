@@ -1,8 +1,8 @@
 // Arguments of the `vae` verbs -> option records, one option per record field; bad input -> UsageException (exit code 2).
 // Owns: option names, value parsing, the order presets and explicit options are applied in.
 // Must not: run anything, print, or read files.
-using System.Globalization;
 using Vae.Core.Data;
+using Vae.Core.Inputs;
 using Vae.Core.Model;
 using Vae.Core.Training;
 using Vae.Core.Numerics;
@@ -16,7 +16,7 @@ public sealed class UsageException(string message) : Exception(message);
 /// <summary>`vae train`: the run's options plus where it goes (ResultsRoot/Experiment/RunId). ChooseStepSize is true with
 /// --preset paper unless --lr is given (pick the Adagrad step size first); Threads = BLAS threads (0 = all processors).</summary>
 public sealed record TrainCommand(TrainOptions Options, string ResultsRoot, string Experiment, string? RunId, bool Resume,
-                                  bool ChooseStepSize, int Threads, string? Preset);
+                                  bool ChooseStepSize, int Threads, string? Preset, bool AllowChange = false);
 
 /// <summary>`vae eval --run DIR [--k 5000] [--eval-limit N] [--data DIR] [--threads N]`.</summary>
 public sealed record EvalCommand(string Run, int K, int Limit, string? DataDir, int Threads);
@@ -32,10 +32,10 @@ public static class CommandLine
     [
         "dataset", "preset", "variant", "validation", "dz", "hidden", "activation", "likelihood", "estimator", "samples", "batch",
         "epochs", "max-samples", "optimizer", "lr", "momentum", "weight-prior", "init", "init-std", "seed", "eval-every",
-        "final-k", "eval-limit", "data", "out", "experiment", "run-id", "threads", "resume",
+        "final-k", "eval-limit", "data", "out", "experiment", "run-id", "threads", "resume", "allow-change",
     ];
 
-    static readonly HashSet<string> Flags = ["resume"];
+    static readonly HashSet<string> Flags = ["resume", "allow-change"];
 
     /// <summary>Parses `vae train` arguments (without the verb).</summary>
     public static TrainCommand ParseTrain(IReadOnlyList<string> args)
@@ -70,7 +70,7 @@ public static class CommandLine
                 "weight-prior" => o with { Optimizer = o.Optimizer with { WeightPrior = Double(k, v) } },
                 "init" => o with { Init = Choice<InitScheme>(k, v, new() { ["xavier"] = InitScheme.XavierUniform, ["normal"] = InitScheme.Normal, ["torch"] = InitScheme.TorchUniform }) },
                 "init-std" => o with { InitStd = (float)Double(k, v) },
-                "seed" => o with { Seed = Wrap(k, () => ulong.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture)) },
+                "seed" => o with { Seed = Input.ParseUlong("--seed", v) },
                 "eval-every" => o with { EvalEverySamples = Long(k, v) },
                 "final-k" => o with { FinalK = Int(k, v) },
                 "eval-limit" => o with { EvalLimit = Int(k, v) },
@@ -78,12 +78,11 @@ public static class CommandLine
                 _ => o, // dataset, preset (applied above); out, experiment, run-id, threads, resume (below)
             };
         }
-        try { o.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
+        o.Validate(); // InputException naming the option (Vae.Core.Inputs, shared with the F# layer)
         int threads = a.TryGetValue("threads", out var t) ? Int("threads", t) : 0;
-        if (threads < 0) throw new UsageException($"--threads: {threads} must be >= 0 (0 = all processors)");
         bool choose = preset is not null && o.Optimizer.Kind == OptimizerKind.Adagrad && !a.ContainsKey("lr");
         return new TrainCommand(o, a.GetValueOrDefault("out") ?? "results", a.GetValueOrDefault("experiment") ?? o.Dataset,
-                                a.GetValueOrDefault("run-id"), a.ContainsKey("resume"), choose, threads, preset);
+                                a.GetValueOrDefault("run-id"), a.ContainsKey("resume"), choose, threads, preset, a.ContainsKey("allow-change"));
     }
 
     /// <summary>Parses `vae eval` arguments (without the verb).</summary>
@@ -93,7 +92,6 @@ public static class CommandLine
         if (!a.TryGetValue("run", out var run)) throw new UsageException("--run DIR is required");
         int k = a.TryGetValue("k", out var kv) ? Int("k", kv) : 5000;
         int limit = a.TryGetValue("eval-limit", out var l) ? Int("eval-limit", l) : 0;
-        if (k < 0 || limit < 0) throw new UsageException($"--k ({k}) and --eval-limit ({limit}) must be >= 0");
         return new EvalCommand(run, k, limit, a.GetValueOrDefault("data"), a.TryGetValue("threads", out var t) ? Int("threads", t) : 0);
     }
 
@@ -103,8 +101,7 @@ public static class CommandLine
         var a = Tokens(args, ["run", "n", "seed", "threads"], "sample");
         if (!a.TryGetValue("run", out var run)) throw new UsageException("--run DIR is required");
         int n = a.TryGetValue("n", out var nv) ? Int("n", nv) : 64;
-        if (n <= 0) throw new UsageException($"--n: {n} must be at least 1");
-        ulong? seed = a.TryGetValue("seed", out var s) ? Wrap("seed", () => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)) : null;
+        ulong? seed = a.TryGetValue("seed", out var s) ? Input.ParseUlong("--seed", s) : null;
         return new SampleCommand(run, n, seed, a.TryGetValue("threads", out var t) ? Int("threads", t) : 0);
     }
 
@@ -141,17 +138,10 @@ public static class CommandLine
         choices.TryGetValue(v.Trim().ToLowerInvariant(), out var r) ? r
         : throw new UsageException($"--{name}: '{v}' is not one of {string.Join(", ", choices.Keys)}");
 
-    static int Int(string name, string v) =>
-        int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int r) ? r
-        : throw new UsageException($"--{name}: '{v}' is not an integer");
-
-    static long Long(string name, string v) =>
-        long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long r) ? r
-        : throw new UsageException($"--{name}: '{v}' is not an integer");
-
-    static double Double(string name, string v) =>
-        double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) && double.IsFinite(r) ? r
-        : throw new UsageException($"--{name}: '{v}' is not a finite number");
+    // Parsing and range checks: the core's one validation layer (Vae.Core.Inputs), limits by option name.
+    static int Int(string name, string v) => Input.ParseInt("--" + name, v, OptionLimits.For(name));
+    static long Long(string name, string v) => Input.ParseLong("--" + name, v, OptionLimits.For(name));
+    static double Double(string name, string v) => Input.Parse("--" + name, v, OptionLimits.For(name));
 
     static T Wrap<T>(string name, Func<T> f)
     {

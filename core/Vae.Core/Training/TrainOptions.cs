@@ -2,6 +2,7 @@
 // records with the paper's defaults and Validate(); flat result records that become table columns.
 // Must not: run anything.
 using Vae.Core.Data;
+using Vae.Core.Inputs;
 using Vae.Core.Model;
 using Vae.Core.Tensors;
 
@@ -41,26 +42,63 @@ public sealed record TrainOptions
     /// <summary>Limit the final evaluation to the first N test rows (0 = the whole test set).</summary>
     public int EvalLimit { get; init; }
 
-    /// <summary>Throws ArgumentException naming the bad option and its value.</summary>
-    public TrainOptions Validate()
+    /// <summary>
+    /// Throws an <see cref="InputException"/> naming the bad option as <paramref name="shown"/> spells its `vae train` key
+    /// (default "--key"; the F# layer passes its field names), with the value found and the range expected
+    /// (<see cref="OptionLimits"/>: range, whole numbers, float32 overflow / underflow, buffer sizes).
+    /// </summary>
+    public TrainOptions Validate(Func<string, string>? shown = null)
     {
-        Model.Validate(); Optimizer.Validate();
-        if (Samples <= 0) throw new ArgumentException($"samples L ({Samples}) must be at least 1");
-        if (BatchSize <= 0) throw new ArgumentException($"batch size M ({BatchSize}) must be at least 1");
-        if (Epochs <= 0 && MaxTrainingSamples <= 0) throw new ArgumentException($"epochs ({Epochs}) must be at least 1 (or set a sample budget)");
-        if (MaxTrainingSamples < 0) throw new ArgumentException($"sample budget ({MaxTrainingSamples}) must be >= 0");
-        if (EvalEverySamples < 0) throw new ArgumentException($"evaluation interval ({EvalEverySamples}) must be >= 0");
-        if (FinalK < 0) throw new ArgumentException($"final K ({FinalK}) must be >= 0");
-        if (InitStd <= 0) throw new ArgumentException($"init std ({InitStd}) must be positive");
-        if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
+        shown ??= OptionLimits.Cli;
+        var m = Model;
+        if (string.IsNullOrWhiteSpace(Dataset)) throw Input.Error(shown("dataset"), "the dataset name is empty");
+        Input.Check(shown("dz"), m.Dz, OptionLimits.Dz);
+        if (m.EncoderHidden.Count == 0 || m.DecoderHidden.Count == 0)
+            throw Input.Error(shown("hidden"), "needs at least one hidden layer size, e.g. 500 or 500,300");
+        foreach (int h in m.EncoderHidden.Concat(m.DecoderHidden)) Input.Check(shown("hidden"), h, OptionLimits.Hidden);
+        Input.Check(shown("samples"), Samples, OptionLimits.Samples);
+        Input.Check(shown("batch"), BatchSize, OptionLimits.Batch);
+        Input.Check(shown("max-samples"), MaxTrainingSamples, OptionLimits.MaxSamples);
+        if (MaxTrainingSamples == 0) Input.Check(shown("epochs"), Epochs, OptionLimits.Epochs);
+        Input.Check(shown("lr"), Optimizer.LearningRate, OptionLimits.LearningRate);
+        Input.Check(shown("momentum"), Optimizer.Momentum, OptionLimits.Momentum);
+        Input.Check(shown("weight-prior"), Optimizer.WeightPrior, OptionLimits.WeightPrior);
+        Input.Check(shown("init-std"), InitStd, OptionLimits.InitStd);
+        Input.Check(shown("eval-every"), EvalEverySamples, OptionLimits.EvalEvery);
+        Input.Check(shown("final-k"), FinalK, OptionLimits.FinalK);
+        Input.Check(shown("eval-limit"), EvalLimit, OptionLimits.EvalLimit);
+        CheckSizes(shown);
+        Model.Validate(); Optimizer.Validate(); // what no user option reaches (D, Adam's betas and epsilon)
         return this;
     }
 
-    /// <summary>Checks the options against the loaded data (sizes, batch larger than the dataset).</summary>
-    public void ValidateAgainst(PreparedData data)
+    /// <summary>Parameter count and the widest activation buffer [L*M, width] must fit <see cref="OptionLimits.MaxBufferFloats"/>.</summary>
+    void CheckSizes(Func<string, string> shown)
     {
+        var m = Model;
+        if (m.D <= 0) return; // Model.Validate names it
+        long p = 0, prev = m.D, widest = Math.Max(m.D, 2L * m.Dz);
+        foreach (long h in m.EncoderHidden) { p += prev * h + h; prev = h; widest = Math.Max(widest, h); }
+        p += prev * 2L * m.Dz + 2L * m.Dz;
+        prev = m.Dz;
+        foreach (long h in m.DecoderHidden) { p += prev * h + h; prev = h; widest = Math.Max(widest, h); }
+        p += prev * 2L * m.D + 2L * m.D; // mean and log-variance heads: an upper bound for the Bernoulli decoder too
+        if (p > OptionLimits.MaxBufferFloats)
+            throw Input.Error($"{shown("hidden")} / {shown("dz")}", $"the model {m} would have about {p:N0} parameters; " +
+                              $"at most {OptionLimits.MaxBufferFloats:N0} (1 GiB per copy) are supported");
+        long rows = (long)Samples * BatchSize;
+        if (rows * widest > OptionLimits.MaxBufferFloats)
+            throw Input.Error($"{shown("batch")} / {shown("samples")}", $"{BatchSize} x {Samples} samples x width {widest} = " +
+                              $"{rows * widest:N0} floats per activation buffer; at most {OptionLimits.MaxBufferFloats:N0} are supported");
+    }
+
+    /// <summary>Checks the options against the loaded data (sizes, batch larger than the dataset).</summary>
+    public void ValidateAgainst(PreparedData data, Func<string, string>? shown = null)
+    {
+        shown ??= OptionLimits.Cli;
         if (data.Train.D != Model.D) throw new ArgumentException($"model input D ({Model.D}) != data dimension ({data.Train.D}) of {Dataset}");
-        if (BatchSize > data.Train.N) throw new ArgumentException($"batch size M ({BatchSize}) is larger than the training set ({data.Train.N} rows)");
+        if (BatchSize > data.Train.N)
+            throw Input.Error(shown("batch"), $"{BatchSize} is larger than the training set of {Dataset} ({data.Train.N} rows)");
     }
 }
 

@@ -15,8 +15,11 @@ namespace Vae.Core.Training;
 /// <summary>Progress of a run, for progress bars and logs.</summary>
 public sealed record TrainProgress(long Step, long TotalSteps, long Samples, int Epoch, double Seconds, double RunningElbo);
 
-/// <summary>Raised when the bound or a gradient becomes NaN/Inf; names the tensor and the step.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+/// <summary>Raised when the bound, a gradient, a parameter or the test bound becomes NaN/Inf; names the tensor and the step.</summary>
+public sealed class TrainingDivergedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Raised when training changed no parameter at all (e.g. a step size too small for float32): a no-op is not a run.</summary>
+public sealed class NoOpTrainingException(string message) : ArgumentException(message);
 
 /// <summary>Trains one VAE on prepared data. Not thread-safe; one instance per run.</summary>
 public sealed class Trainer
@@ -73,7 +76,7 @@ public sealed class Trainer
         _batches.Next(_x);
         _noise.FillNormal(_eps);
         double j = _sgvb.Forward(_theta.Data, _x, m, _eps, l, Options.Estimator);
-        if (!double.IsFinite(j)) throw new TrainingDivergedException($"step {_step + 1}: the bound is {j} (Elbo terms non-finite)");
+        if (!double.IsFinite(j)) throw new TrainingDivergedException($"step {_step + 1}: the minibatch bound J (the training loss) is {j}");
         Array.Clear(_grad.Data);
         _sgvb.Backward(_theta.Data, _grad.Data);
         if (!float.IsFinite(TensorPrimitives.Sum<float>(_grad.Data))) ThrowNonFiniteGradient();
@@ -88,7 +91,9 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains to the budget, evaluating the test bound at each curve point (every epoch or EvalEverySamples) and calling
-    /// onCurve, then checkpoint (if given) AFTER the point so the last checkpoint is always a good state.
+    /// onCurve, then checkpoint (if given) AFTER the point so the last checkpoint is always a good state: a point whose
+    /// parameters or test bound are not finite throws <see cref="TrainingDivergedException"/> before either callback, and a
+    /// first point with every parameter unchanged throws <see cref="NoOpTrainingException"/>.
     /// </summary>
     public void Run(Action<CurvePoint>? onCurve = null, Action<TrainProgress>? onProgress = null,
                     Action<Trainer>? checkpoint = null, CancellationToken cancel = default)
@@ -97,6 +102,7 @@ public sealed class Trainer
         long total = TotalSteps;
         long evalEvery = Options.EvalEverySamples > 0 ? Math.Max(1, Options.EvalEverySamples / Options.BatchSize) : _batches.BatchesPerEpoch;
         var lastReport = TimeSpan.Zero;
+        float[]? before = _step < total ? (float[])_theta.Data.Clone() : null; // for the no-op check; once per Run, not per step
         while (_step < total)
         {
             cancel.ThrowIfCancellationRequested();
@@ -108,8 +114,21 @@ public sealed class Trainer
             }
             if (_step % evalEvery == 0 || _step == total)
             {
+                // The bound and gradients are checked every step; the parameters only here (a sum per step would cost
+                // ~5 % of a step), which still comes before anything is logged or checkpointed.
+                CheckParameters();
+                if (before is not null)
+                {
+                    if (before.AsSpan().SequenceEqual(_theta.Data))
+                        throw new NoOpTrainingException($"after {_step} steps no parameter has changed: the updates are below float32 resolution " +
+                                                        $"(step size {Options.Optimizer.LearningRate} with {Options.Optimizer.Kind}); training would be a no-op");
+                    before = null;
+                }
+                double test = TestElbo().Elbo;
+                if (!double.IsFinite(test))
+                    throw new TrainingDivergedException($"step {_step}: the test ELBO is {test} (curve point at {_samples} samples)");
                 var point = new CurvePoint(_samples, _batches.Epoch + (_batches.EpochComplete ? 1 : 0), _step, sw.Elapsed.TotalSeconds,
-                                           RunningElbo, TestElbo().Elbo);
+                                           RunningElbo, test);
                 _runSum = 0; _runCount = 0;
                 onCurve?.Invoke(point);
                 checkpoint?.Invoke(this);
@@ -139,6 +158,19 @@ public sealed class Trainer
 
     static ReadOnlySpan<float> Rows(ImageSet set, int limit) =>
         set.X.AsSpan(0, (limit > 0 ? Math.Min(limit, set.N) : set.N) * set.D);
+
+    /// <summary>Throws <see cref="TrainingDivergedException"/> naming the first parameter tensor holding a NaN or infinity.</summary>
+    public void CheckParameters()
+    {
+        if (float.IsFinite(TensorPrimitives.Sum<float>(_theta.Data))) return;
+        foreach (var p in _theta.Layout.Params)
+        {
+            var v = _theta.Data.AsSpan(p.Offset, p.Length);
+            for (int i = 0; i < v.Length; i++)
+                if (!float.IsFinite(v[i]))
+                    throw new TrainingDivergedException($"step {_step}: parameter {p.Name} is {v[i]} at index {i} after the optimizer step");
+        }
+    }
 
     void ThrowNonFiniteGradient()
     {
