@@ -57,6 +57,7 @@ public static class RunDriver
         runId ??= RunFolder.NewRunId(DateTime.UtcNow);
         string path = FileKinds.RunFolderPath(resultsRoot, experiment, runId);
         var data = LoadData(o);
+        o.ValidateAgainst(data); // before the folder exists, so a bad --batch leaves nothing behind
         var folder = resume && Directory.Exists(path) ? RunFolder.Open(path) : RunFolder.Create(resultsRoot, experiment, runId);
         return Train(o, data, folder, blas, log, resume, chooseStepSize, liveProgress, allowChange);
     }

@@ -120,8 +120,9 @@ public sealed class Trainer
                 if (before is not null)
                 {
                     if (before.AsSpan().SequenceEqual(_theta.Data))
-                        throw new NoOpTrainingException($"after {_step} steps no parameter has changed: the updates are below float32 resolution " +
-                                                        $"(step size {Options.Optimizer.LearningRate} with {Options.Optimizer.Kind}); training would be a no-op");
+                        throw new NoOpTrainingException($"the learning rate (--lr, LearningRate) {Options.Optimizer.LearningRate} is too small for " +
+                                                        $"{Options.Optimizer.Kind}: after {_step} steps no parameter has changed (every update is below " +
+                                                        "float32 resolution), so training would be a no-op");
                     before = null;
                 }
                 double test = TestElbo().Elbo;
