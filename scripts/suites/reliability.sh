@@ -76,7 +76,7 @@ diverge() { # name, extra args
     grep -o '"TestElbo": [^,]*' "$dir/metrics.json" 2>/dev/null; return
   fi
   if [ "$(classify "$rc" "$tmp/$name.log" "training diverged")" != clear ]; then crashes=$((crashes+1)); bad "divergence '$name': unclear failure (exit $rc)"; cat "$tmp/$name.log"; return; fi
-  if ! grep -qE "step [0-9]+: (the minibatch bound|gradient of|parameter |the test ELBO|the final)" "$tmp/$name.log" \
+  if ! grep -qE "step [0-9]+: (the minibatch bound|the bound is|gradient of|parameter |the test ELBO|the final)" "$tmp/$name.log" \
      && ! grep -qE "final evaluation at step" "$tmp/$name.log"; then unclear=$((unclear+1)); bad "divergence '$name': tensor or step not named"; cat "$tmp/$name.log"; return; fi
   if [ -f "$dir/checkpoint.ckpt" ]; then
     grep -qF "kept at $dir/checkpoint.ckpt" "$tmp/$name.log" || { unclear=$((unclear+1)); bad "divergence '$name': a checkpoint exists but is not named"; return; }

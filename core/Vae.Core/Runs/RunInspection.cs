@@ -20,7 +20,8 @@ public static class RunInspection
     /// <summary>The options a run was trained with, read from its checkpoint (the data folder can be overridden).</summary>
     public static (TrainOptions Options, CheckpointData Checkpoint) ReadCheckpoint(string runDir, string? dataDir = null)
     {
-        Inputs.FileKinds.RequireFolder("--run", runDir);
+        // A FIFO, device or file given as --run is a usage error named as such; a missing folder is "run not found" below.
+        if (Inputs.FileKinds.Of(runDir) != Inputs.FileKind.Missing) Inputs.FileKinds.RequireFolder("--run", runDir);
         var folder = RunFolder.Open(runDir);
         string path = folder.File(RunDriver.CheckpointFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"run '{folder.Path}' has no {RunDriver.CheckpointFile}; was it trained?", path);

@@ -41,6 +41,9 @@ public sealed record TrainOptions
     public int FinalK { get; init; }
     /// <summary>Limit the final evaluation to the first N test rows (0 = the whole test set).</summary>
     public int EvalLimit { get; init; }
+    /// <summary>Train a decoder that does not match the data (Gaussian on binary pixels, Bernoulli on grey levels); refused
+    /// otherwise. Such runs are labelled in every output (<see cref="DataVariants.Label(DataVariant, bool)"/>).</summary>
+    public bool AllowMismatch { get; init; }
 
     /// <summary>
     /// Throws an <see cref="InputException"/> naming the bad option as <paramref name="shown"/> spells its `vae train` key
@@ -68,6 +71,10 @@ public sealed record TrainOptions
         Input.Check(shown("final-k"), FinalK, OptionLimits.FinalK);
         Input.Check(shown("eval-limit"), EvalLimit, OptionLimits.EvalLimit);
         CheckSizes(shown);
+        if (!AllowMismatch && DatasetDefaults.IsMismatch(Model.Likelihood, Variant))
+            throw Input.Error(shown("likelihood"), $"likelihood {Model.Likelihood} does not match the data variant {DataVariants.Label(Variant)}: " +
+                $"{DataVariants.Label(Variant)} data take a {DatasetDefaults.LikelihoodFor(Variant)} decoder; to train the mismatch anyway " +
+                $"(it is then labelled '{DataVariants.Label(Variant, Model.Likelihood == Likelihood.Bernoulli)}'), pass --allow-mismatch (AllowMismatch = true)");
         Model.Validate(); Optimizer.Validate(); // what no user option reaches (D, Adam's betas and epsilon)
         return this;
     }

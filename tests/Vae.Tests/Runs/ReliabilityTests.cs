@@ -131,7 +131,7 @@ public class ReliabilityTests
         long perEpoch = (long)typeof(PoisonBlas).GetField("_calls", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(probe)!;
         var e = Assert.Throws<TrainingDivergedException>(() =>
             RunDriver.Train(Small(3), TrainerTests.Synthetic(), folder, new PoisonBlas(20, perEpoch + 1), TextWriter.Null));
-        Assert.Matches("step 21: (the minibatch bound J \\(the training loss\\) is NaN|gradient of )", e.Message);
+        Assert.Matches("step 21: (the bound is NaN|gradient of )", e.Message);
         Assert.Contains("(step 20)", e.Message);
         Assert.False(File.Exists(folder.File(RunFolder.MetricsFile)));
     }
