@@ -21,8 +21,10 @@ bad() { echo "reliability: FAIL $1"; fail=$((fail+1)); }
 
 OUT=$tmp/out; VICTIM=$tmp/victim; FILE=$tmp/file.txt; FIFO=$tmp/fifo; RUN=$OUT/base/run; FIFORUN=$OUT/base/fiforun
 mkdir -p "$OUT" "$VICTIM"; echo "not a folder" >"$FILE"; mkfifo "$FIFO"
-# The victim: a finished run outside --out (issue 9's data-loss case overwrote exactly these files).
-for f in manifest.json curve.csv metrics.json samples.png; do echo "precious $f" >"$VICTIM/$f"; done
+# The victim: an unfinished run outside --out (issue 9's data-loss case overwrote exactly these files; no metrics.json,
+# which would have stopped even the old code).
+victim_files="manifest.json curve.csv samples.png notes.txt"
+for f in $victim_files; do echo "precious $f" >"$VICTIM/$f"; done
 victim_sum() { (cd "$VICTIM" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
 victim_before=$(victim_sum)
 
@@ -58,8 +60,7 @@ while IFS=$'\t' read -r expected args; do
   esac
   if [ "$(victim_sum)" != "$victim_before" ]; then
     lost=$((lost+1)); bad "bad input $n ($args) changed files outside --out"
-    for f in manifest.json curve.csv metrics.json samples.png; do echo "precious $f" >"$VICTIM/$f"; done
-    find "$VICTIM" -mindepth 1 -not -name '*.json' -not -name '*.csv' -not -name 'samples.png' -delete; victim_before=$(victim_sum)
+    rm -rf "$VICTIM"; mkdir -p "$VICTIM"; for f in $victim_files; do echo "precious $f" >"$VICTIM/$f"; done; victim_before=$(victim_sum)
   fi
 done < tests/reliability/cli-bad-inputs.txt
 [ -e "$tmp/--dry-run" ] || [ -e "$tmp/results" ] && { lost=$((lost+1)); bad "a bad input wrote into the working folder"; }
