@@ -120,11 +120,13 @@ else bad "--allow-change: exit $rc, $segs segment(s) in the manifest"; tail -3 "
 # (4) kill -9 during checkpoint writes (a curve point and a checkpoint after every step), then restart.
 k=$OUT/kill/k; kills=0; temps_seen=0
 for i in $(seq 1 8); do
-  vae train --dataset frey-face --hidden 200 --dz 5 --final-k 0 --eval-limit 100 --eval-every 100 --max-samples 4000 \
+  # dotnet itself in the background (not the vae function), so $! is the process that kill -9 must hit.
+  dotnet "$dll" train --dataset frey-face --hidden 200 --dz 5 --final-k 0 --eval-limit 100 --eval-every 100 --max-samples 4000 \
       --out "$OUT" --experiment kill --run-id k --resume >"$tmp/k$i.log" 2>&1 &
   pid=$!
   sleep "$(awk -v s="$i" 'BEGIN { srand(s); printf "%.2f", 1.0 + 2.0 * rand() }')"
   kill -9 "$pid" 2>/dev/null && kills=$((kills+1)); wait "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   tried=$((tried+1))
   t=$(find "$k" -maxdepth 1 -name '.*.tmp' 2>/dev/null | wc -l); temps_seen=$((temps_seen+t))
 done
