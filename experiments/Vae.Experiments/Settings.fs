@@ -19,6 +19,8 @@ type Settings =
       /// BLAS threads inside each point.
       BlasThreads: int
       Budget: Budget
+      /// Seeds 1..N of every point (--seeds N); None: the script's grid decides (sweep-dz: 3).
+      Seeds: int option
       /// Print the plan and stop.
       DryRun: bool }
 
@@ -29,6 +31,7 @@ module Settings =
   --shard i/n         run only every n-th point, starting at the i-th (1 <= i <= n); env VAE_SHARD
   --parallel N        points trained at once (default: cores); env VAE_PARALLEL
   --blas-threads N    BLAS threads per point (default: cores / parallel); env VAE_BLAS_THREADS
+  --seeds N           run every point with seeds 1..N (default: the script's, 3 for sweep-dz); env VAE_SEEDS
   --results DIR       results root (default: results/ in the repository); env VAE_RESULTS
   --data DIR          data root; env VAE_DATA
   --dry-run           print the plan only"""
@@ -51,7 +54,7 @@ module Settings =
     /// Folders through the core's validation layer: an existing FIFO, device or file is refused, a missing folder is fine.
     let private folder (source: string) (s: string) = FileKinds.RequireFolderOrMissing(source, s)
 
-    let private valueFlags = set [ "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data" ]
+    let private valueFlags = set [ "--shard"; "--parallel"; "--blas-threads"; "--seeds"; "--results"; "--data" ]
 
     /// Settings from script arguments and an environment lookup (pass Environment.GetEnvironmentVariable
     /// wrapped in Option in scripts; a map in tests). Unknown arguments are an error listing the options.
@@ -90,6 +93,7 @@ module Settings =
           Parallel = par
           BlasThreads = threads
           Budget = if full then Budget.full else Budget.quick
+          Seeds = pick "--seeds" "VAE_SEEDS" |> Option.map (fun (s, v) -> positive s v)
           DryRun = cli.ContainsKey "--dry-run" }
 
     /// Settings from the real command line and environment (what the scripts call).

@@ -9,6 +9,7 @@ open System.Diagnostics
 open System.IO
 open System.Threading
 open System.Threading.Tasks
+open Vae.Core.Training
 
 /// One grid point: its position in the whole grid, its config, id and folder.
 type Point =
@@ -27,9 +28,9 @@ type Plan =
       /// Grid entries dropped because an equal config (same run id) came earlier.
       Duplicates: int }
 
-/// The outcome of executing a plan: this shard's finished rows (read back from disk) and what failed.
+/// The outcome of executing a plan: this shard's finished runs (read back from disk) and what failed.
 type SweepResult =
-    { Rows: Row list
+    { Runs: FinishedRun list
       Ran: int
       Skipped: int
       Failed: (string * string) list }
@@ -44,6 +45,7 @@ module Sweep =
     /// Ids, folders, shard and finished state for a grid; configs are validated here, before anything runs.
     let plan (settings: Settings) (experiment: string) (grid: Config list) =
         Vae.Core.Inputs.Input.Name("experiment", experiment) |> ignore
+        let grid = match settings.Seeds with Some n -> Config.withSeeds n grid | None -> grid
         let unique = grid |> List.map Config.validate |> List.distinctBy Config.runId
         let all =
             unique
@@ -76,8 +78,9 @@ module Sweep =
         let samples = distinct (fun c -> c.TrainSamples.ToString("N0", Globalization.CultureInfo.InvariantCulture))
         let evalK = distinct (fun c -> string c.EvalK)
         let evalPts = distinct (fun c -> if c.EvalPoints = 0 then "all" else string c.EvalPoints)
+        let seeds = p.Mine |> List.map (fun pt -> pt.Config.Seed) |> List.distinct |> List.sort |> List.map string |> String.concat ", "
         [ yield $"== {p.Experiment}: {shard}; {p.Finished.Length} finished (skipped), {p.Todo.Length} to run"
-          yield $"   budget {settings.Budget.Name}: {samples} training samples per point; final evaluation (ELBO, log p(x) with K={evalK}, active units) on {evalPts} test points"
+          yield $"   budget {settings.Budget.Name}: {samples} training samples per point; final evaluation (ELBO, log p(x) with K={evalK}, active units) on {evalPts} test points; seeds {seeds}"
           yield $"   backend {backend.Name}; {settings.Parallel} point(s) at once x {settings.BlasThreads} BLAS thread(s)"
           yield $"   results -> {Path.Combine(settings.ResultsRoot, p.Experiment)}"
           if p.Duplicates > 0 then yield $"   {p.Duplicates} duplicate grid entr(ies) dropped (same run id)"
@@ -88,7 +91,7 @@ module Sweep =
 
     /// Runs one point: point.json first, then the backend; a backend that does not own its folder gets a clean
     /// folder and has its manifest, curve and metrics.json (last) written here.
-    let private runPoint (settings: Settings) (backend: Backend) (blas: string) (commit: string) (experiment: string)
+    let private runPoint (settings: Settings) (backend: Backend) (blas: string) (command: string) (experiment: string)
                          (log: string -> unit) (pt: Point) =
         if backend.OwnsFolder then
             if Directory.Exists pt.Dir && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries pt.Dir)) then
@@ -97,8 +100,9 @@ module Sweep =
             File.Delete(Path.Combine(pt.Dir, RunStore.ErrorFile))
         elif RunStore.prepare pt.Dir then
             log $"   {pt.RunId}: removed an unfinished earlier attempt"
-        RunStore.writePoint pt.Dir experiment backend.Name blas settings.BlasThreads commit pt.Config
-        if not backend.OwnsFolder then RunStore.writeManifest pt.Dir backend.Name blas pt.Config
+        RunStore.writePoint pt.Dir experiment backend.Name settings.BlasThreads command pt.Config
+        // A stand-in knows no data dimension; D only shapes the model description.
+        if not backend.OwnsFolder then RunStore.writeManifest pt.Dir backend.Name blas (Config.toTrainOptions 784 settings.DataDir pt.Config)
         let lastPrint = Stopwatch.StartNew()
         let progress (c: CurvePoint) =
             // Throttled so a full-budget run (thousands of epochs) stays readable.
@@ -107,14 +111,7 @@ module Sweep =
                 log $"       {pt.RunId} epoch {c.Epoch} samples {c.Samples:N0} train ELBO {c.TrainElbo:F2} test ELBO {c.TestElbo:F2}"
         let ctx = { Dir = pt.Dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = progress; Log = log }
         let out = backend.Run ctx pt.Config
-        if not backend.OwnsFolder then
-            // A NaN is a failure, never a result (the core's RunDriver refuses them itself for owning backends).
-            [ "TestElbo", out.TestElbo; "TrainElbo", out.TrainElbo ] @ (if pt.Config.EvalK > 0 then [ "LogPx", out.LogPx ] else [])
-            |> List.tryFind (fun (_, v) -> not (Double.IsFinite v))
-            |> Option.iter (fun (name, v) -> failwith $"backend {backend.Name} returned {name} = {v}: a non-finite value is a failure, not a result")
-            RunStore.writeCurve pt.Dir out.Curve
-            // A stand-in knows no data dimension; D only shapes the Model description string.
-            RunStore.writeMetrics pt.Dir (CoreBackend.resultOf pt.Config 784 out)
+        if not backend.OwnsFolder then RunStore.writeMetrics pt.Dir out
         elif not (RunStore.isFinished pt.Dir) then
             failwith $"backend {backend.Name} returned without writing {RunStore.MetricsFile} in {pt.Dir}"
         out
@@ -127,7 +124,7 @@ module Sweep =
         let failed = ConcurrentBag<string * string>()
         if not settings.DryRun && not p.Todo.IsEmpty then
             let blas = backend.Describe settings.BlasThreads
-            let commit = RunStore.gitCommit settings.ResultsRoot
+            let command = RunStore.command ()
             let total = p.Todo.Length
             let clock = Stopwatch.StartNew()
             let mutable started = 0
@@ -137,7 +134,7 @@ module Sweep =
                 say $"[{k,3}/{total}] start {pt.RunId}"
                 let t = Stopwatch.StartNew()
                 try
-                    let out = runPoint settings backend blas commit p.Experiment say pt
+                    let out = runPoint settings backend blas command p.Experiment say pt
                     let d = Interlocked.Increment(&finished)
                     let el = clock.Elapsed.TotalSeconds
                     let eta = el / float d * float (total - d)
@@ -151,21 +148,16 @@ module Sweep =
             // NoBuffering: workers take points one at a time, in plan order.
             let source = Partitioner.Create(p.Todo, EnumerablePartitionerOptions.NoBuffering)
             Parallel.ForEach(source, opts, work) |> ignore
-        let read = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> pt, RunStore.readRow pt.Dir)
-        // metrics.json with a NaN test ELBO (written before non-finite values became failures) is a failed point, not a row.
-        let bad, good = read |> List.partition (fun (_, r) -> not (Double.IsFinite r.TestElbo))
-        let stale =
-            bad |> List.map (fun (pt, r) ->
-                pt.RunId, $"{RunStore.MetricsFile} in {pt.Dir} reports a test ELBO of {r.TestElbo}: a failed run; delete the folder to run the point again")
-        { Rows = good |> List.map snd
+        let runs = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.read pt.Dir)
+        { Runs = runs
           Ran = if settings.DryRun then 0 else p.Todo.Length - failed.Count
-          Skipped = p.Finished.Length - (bad |> List.filter (fun (pt, _) -> p.Finished |> List.exists (fun f -> f.RunId = pt.RunId))).Length
-          Failed = (List.ofSeq failed @ stale) |> List.sortBy fst }
+          Skipped = p.Finished.Length
+          Failed = failed |> Seq.sortBy fst |> List.ofSeq }
 
     /// Plan, print the plan, execute, and summarise: what a script's `sweep` does.
     let run (log: string -> unit) (settings: Settings) (backend: Backend) (experiment: string) (grid: Config list) =
         let p = plan settings experiment grid
         log (describe settings backend p)
         let r = execute log settings backend p
-        log $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed; {r.Rows.Length} finished rows"
+        log $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed; {r.Runs.Length} finished runs"
         r
