@@ -133,7 +133,9 @@ module CoreBackend =
     /// Trains and evaluates one config with the core's RunDriver into ctx.Dir: the one function every script's run
     /// goes through. A folder left by a killed attempt (checkpoint, no metrics.json) continues from its checkpoint.
     /// provider: "auto" (MKL -> OpenBLAS -> managed, or env VAE_BLAS), "mkl", "openblas" or "managed".
-    let runWith (provider: string) (ctx: RunContext) (cfg: Config) : RunOutput =
+    /// cancel (a Slurm warning signal or SIGTERM in an array task) stops training at the next step with a checkpoint
+    /// of that step and raises Vae.Core.Runs.RunInterruptedException; running the point again resumes bit-exactly.
+    let runCancellable (provider: string) (cancel: Threading.CancellationToken) (ctx: RunContext) (cfg: Config) : RunOutput =
         let cfg = Config.validate cfg
         let data = DataVariants.Prepare(dataset cfg.Dataset ctx.DataDir, DataVariants.Parse cfg.Variant, uint64 cfg.Seed)
         let options = toTrainOptions cfg data.Train.D ctx.DataDir
@@ -141,7 +143,7 @@ module CoreBackend =
         Directory.CreateDirectory ctx.Dir |> ignore
         use log = new LineWriter($"       {RunStore.fileName ctx.Dir}: ", ctx.Log)
         let r =
-            try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true)
+            try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true, cancel = cancel)
             finally
                 match blas with
                 | :? IDisposable as d -> d.Dispose() // the managed provider's worker threads
@@ -156,6 +158,10 @@ module CoreBackend =
           Seconds = r.Seconds
           Curve = RunStore.readCurve ctx.Dir
           Blas = r.Blas }
+
+    /// runCancellable, never cancelled.
+    let runWith (provider: string) (ctx: RunContext) (cfg: Config) : RunOutput =
+        runCancellable provider Threading.CancellationToken.None ctx cfg
 
     /// Trains with the provider the resolver picks (MKL -> OpenBLAS -> managed; env VAE_BLAS overrides).
     let run (ctx: RunContext) (cfg: Config) : RunOutput = runWith "auto" ctx cfg
@@ -176,3 +182,6 @@ module CoreBackend =
 
     /// The backend sweeps use.
     let backend: Backend = backendWith "auto"
+
+    /// The backend sweeps use, stopping (with a checkpoint) when cancel fires: what a Slurm array task runs.
+    let cancellable (cancel: Threading.CancellationToken) : Backend = { backend with Run = runCancellable "auto" cancel }
