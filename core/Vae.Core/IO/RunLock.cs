@@ -75,7 +75,9 @@ public sealed class RunLock : IDisposable
                 AtomicFile.WriteAllText(Path.Combine(dir, HolderFile), JsonSerializer.Serialize(new
                 {
                     Pid = Environment.ProcessId, Host = Environment.MachineName, SinceUtc = DateTime.UtcNow,
-                    SlurmJob = Environment.GetEnvironmentVariable("SLURM_JOB_ID"),
+                    SlurmJob = Environment.GetEnvironmentVariable("SLURM_ARRAY_JOB_ID") is { } array
+                        ? $"{array}_{Environment.GetEnvironmentVariable("SLURM_ARRAY_TASK_ID")}"
+                        : Environment.GetEnvironmentVariable("SLURM_JOB_ID"),
                 }) + "\n");
             }
             catch (IOException) { } // the note is informational; the OS lock is what excludes
