@@ -13,7 +13,7 @@ let samples =
            | true, v when v > 0L -> v
            | _ -> failwith $"VAE_TINY_SAMPLES '{s}': expected a whole number of training samples > 0"
 
-let tiny = { baseline with Dataset = "synthetic"; Hidden = [ 64 ]; BatchSize = 20; Optimizer = Adam; LearningRate = 0.003
+let tiny = { baseline with Dataset = "synthetic"; Hidden = [ 64 ]; BatchSize = 20; Optimizer = Optimizer.Adam; LearningRate = 0.003
                            TrainSamples = samples; EvalK = 20; EvalPoints = 0 }
-let rows = sweep "tiny" [ for dz in [ 2; 3 ] do for est in [ A; B ] -> { tiny with Dz = dz; Estimator = est } ]
-if tabulates then printfn "Estimator A vs B, test ELBO in nats per datapoint (higher is better):\n%s" (Tables.markdown (Tables.versus rows))
+let runs = sweep "tiny" [ for dz in [ 2; 3 ] do for est in [ Estimator.A; Estimator.B ] -> { tiny with Dz = dz; Estimator = est } ]
+if tabulates then printfn "Estimator A vs B, test ELBO in nats per datapoint (higher is better):\n%s" (versusTable runs)

@@ -374,9 +374,9 @@ module Launcher =
                (backend: CancellationToken -> Backend) (experiment: string) (grid: Config list) =
         let rowsNow () =
             let p = Sweep.plan settings experiment grid
-            let rows = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.readRow pt.Dir)
+            let rows = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.read pt.Dir)
             let missing = p.Mine |> List.filter (fun pt -> not (RunStore.isFinished pt.Dir)) |> List.map (fun pt -> pt.RunId, "not finished")
-            { Rows = rows; Ran = 0; Skipped = rows.Length; Failed = missing; Interrupted = [] }
+            { Runs = rows; Ran = 0; Skipped = rows.Length; Failed = missing; Interrupted = [] }
         match launch.Mode with
         | Local -> invalidOp "Launcher.handle is for --launcher slurm, --point and --status; local sweeps run in Sweep.run"
         | Point(exp, i) when exp = experiment -> ExitWith(runPoint log settings backend experiment grid i)

@@ -24,7 +24,7 @@ case_run() { # name delay
   [ "$n" -eq 6 ] && [ "$distinct" -eq 6 ] && ok "$name: every one of the 6 points trained exactly once" \
     || bad "$name: $n trainings of $distinct distinct points (want 6 of 6)"
   for l in a b; do
-    grep -qE "== smoke: [0-9]+ ran, [0-9]+ reused, 0 failed; 6 finished rows" "$root/$l.log" \
+    grep -qE "== smoke: [0-9]+ ran, [0-9]+ reused, 0 failed; 6 finished runs" "$root/$l.log" \
       && ok "$name: copy $l ends with 6 rows, 0 failed" || bad "$name: copy $l summary wrong: $(grep '== smoke:' "$root/$l.log" | tail -1)"
   done
   local errs; errs=$(find "$root/smoke" -name error.txt | wc -l)

@@ -92,7 +92,7 @@ e=$(find "$exp" -name error.txt | wc -l); [ "$e" -eq 0 ] && ok "no error.txt" ||
 dotnet fsi experiments/tiny.fsx --results "$res" --launcher slurm >"$tmp/resubmit.log" 2>&1
 grep -q "nothing to submit" "$tmp/resubmit.log" && ok "re-submit sends nothing" || { bad "re-submit submitted again"; cat "$tmp/resubmit.log"; }
 dotnet fsi experiments/tiny.fsx --results "$res" >"$tmp/table.log" 2>&1
-grep -q "== tiny: 0 ran, 4 reused, 0 failed; 4 finished rows" "$tmp/table.log" && ok "local tabulation reuses all 4 Slurm-trained points" || bad "tabulation re-ran points"
+grep -q "== tiny: 0 ran, 4 reused, 0 failed; 4 finished runs" "$tmp/table.log" && ok "local tabulation reuses all 4 Slurm-trained points" || bad "tabulation re-ran points"
 sed -n '/^| dataset/,/^$/p' "$tmp/table.log" | head -8
 
 # 5. The same grid run locally: identical numbers and curves (wall-clock seconds aside).

@@ -31,7 +31,7 @@ let tests =
             Expect.equal (List.sort (a.Ran @ b.Ran)) (grid |> List.map Config.runId |> List.sort) "and every point by one of them"
             for r in [ ra; rb ] do
                 Expect.isEmpty r.Failed "no sweep reports a failure"
-                Expect.equal r.Rows.Length grid.Length "each sweep ends with every row"
+                Expect.equal r.Runs.Length grid.Length "each sweep ends with every row"
                 Expect.equal (r.Ran + r.Skipped) grid.Length "ran + reused covers the grid"
             Expect.isEmpty (errorFiles tmp.Path) "no error.txt anywhere"
         }
@@ -57,7 +57,7 @@ let tests =
             Expect.isEmpty r1.Failed "first sweep ok"
             Expect.isEmpty r2.Failed "the point finished by the other sweep is not a failure"
             Expect.equal (r2.Ran, r2.Skipped) (2, 1) "2 ran, the locked one reused"
-            Expect.equal r2.Rows.Length 3 "every row"
+            Expect.equal r2.Runs.Length 3 "every row"
             Expect.isTrue (lines |> Seq.exists (fun l -> l.Contains "being trained by another process")) "it said why it skipped"
             Expect.isEmpty (errorFiles tmp.Path) "no error.txt anywhere"
         }
