@@ -182,6 +182,8 @@ public sealed class Trainer
             {
                 ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _unit.Optimizer.Steps,
                 ["batch.epoch"] = b.Epoch, ["batch.index"] = b.Index, ["batch.n"] = b.N, ["batch.size"] = b.BatchSize,
+                // The curve's running train bound, so a checkpoint between curve points (an interrupted run) resumes it exactly.
+                ["train.running.sum.bits"] = BitConverter.DoubleToInt64Bits(_runSum), ["train.running.count"] = _runCount,
             });
     }
 
@@ -201,6 +203,8 @@ public sealed class Trainer
         _batches.Restore(new BatchState((int)c.GetCounter("batch.n"), (int)c.GetCounter("batch.size"), (int)c.GetCounter("batch.epoch"),
                                         (int)c.GetCounter("batch.index"), c.GetRng("batch.shuffle"), c.GetRng("batch.binarize")));
         _step = c.GetCounter("step"); _samples = c.GetCounter("samples");
-        _runSum = 0; _runCount = 0;
+        // Checkpoints written at curve points (and by older versions) have an empty running sum.
+        _runSum = c.Counters.TryGetValue("train.running.sum.bits", out long bits) ? BitConverter.Int64BitsToDouble(bits) : 0;
+        _runCount = c.Counters.TryGetValue("train.running.count", out long count) ? count : 0;
     }
 }
