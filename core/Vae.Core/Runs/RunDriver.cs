@@ -23,6 +23,15 @@ public sealed record RunManifest(TrainOptions Options, string Data, string Varia
                                  ulong Seed, string SeedStreams, StepSizeChoice? StepSize, RunTimings Timings,
                                  IReadOnlyList<RunSegment>? Segments = null);
 
+/// <summary>A run stopped on request (a Slurm warning signal, SIGTERM) after saving a checkpoint of its current step;
+/// training it again with resume continues bit-exactly from there.</summary>
+public sealed class RunInterruptedException(string runDir, long step)
+    : OperationCanceledException($"run '{runDir}' interrupted at step {step}; checkpoint saved, resume continues from it")
+{
+    /// <summary>The optimizer step the checkpoint holds.</summary>
+    public long Step { get; } = step;
+}
+
 /// <summary>Trains runs into run folders.</summary>
 public static class RunDriver
 {
@@ -50,7 +59,8 @@ public static class RunDriver
     /// liveProgress: redraw one progress line (a terminal) instead of periodic plain lines. Progress and result lines go to log.
     /// allowChange: accept a resume that changes what the run means (<see cref="RunSegments.MeaningChanges"/>), recorded.</remarks>
     public static TrainResult Train(TrainOptions o, string resultsRoot, string experiment, string? runId, IBlas blas, TextWriter log,
-                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false, bool allowChange = false)
+                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false,
+                                    CancellationToken cancel = default, bool allowChange = false)
     {
         o.Validate();
         if (resume && runId is null) throw Input.Error("--resume", "needs --run-id (the name of the run folder to continue)");
@@ -59,16 +69,19 @@ public static class RunDriver
         var data = LoadData(o);
         o.ValidateAgainst(data); // before the folder exists, so a bad --batch leaves nothing behind
         var folder = resume && Directory.Exists(path) ? RunFolder.Open(path) : RunFolder.Create(resultsRoot, experiment, runId);
-        return Train(o, data, folder, blas, log, resume, chooseStepSize, liveProgress, allowChange);
+        return Train(o, data, folder, blas, log, resume, chooseStepSize, liveProgress, cancel, allowChange);
     }
 
     /// <summary>Trains on already prepared data into an existing (empty, or resumable) run folder.</summary>
-    /// <exception cref="TrainingDivergedException">A non-finite bound, gradient, parameter or result; the message names the
-    /// tensor and step and the last checkpoint with a finite bound (or says none exists). No metrics.json is written.</exception>
+    /// <remarks>Holds the folder's <see cref="RunLock"/> throughout (re-entrant: a sweep may already hold it) and fails
+    /// with <see cref="RunLockedException"/> when another process trains it. A cancelled <paramref name="cancel"/> saves a
+    /// checkpoint of the current step and throws <see cref="RunInterruptedException"/>.</remarks>
     public static TrainResult Train(TrainOptions o, PreparedData data, RunFolder folder, IBlas blas, TextWriter log,
-                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false, bool allowChange = false)
+                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false,
+                                    CancellationToken cancel = default, bool allowChange = false)
     {
         o.Validate(); o.ValidateAgainst(data);
+        using var runLock = RunLock.TryAcquire(folder.Path) ?? throw new RunLockedException(folder.Path, RunLock.Holder(folder.Path));
         if (File.Exists(folder.File(RunFolder.MetricsFile)))
             throw new InvalidOperationException($"run '{folder.Path}' is already finished (metrics.json exists); start a new run id");
         int stale = AtomicFile.RemoveStaleTemps(folder.Path);
@@ -159,7 +172,15 @@ public static class RunDriver
                     progress.Line($"epoch {p.Epoch} samples {p.Samples}: train bound {p.TrainElbo:F2} nats, test ELBO {p.TestElbo:F2} nats ({variant}), {secondsBefore + p.Seconds:F1} s; {split}");
                 },
                 onProgress: progress.Report,
-                checkpoint: t => Checkpoint.Save(ckpt, t.Snapshot()));
+                checkpoint: t => Checkpoint.Save(ckpt, t.Snapshot()),
+                cancel: cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Checkpoint.Save(ckpt, trainer.Snapshot());
+            folder.WriteManifest(Manifest(new RunTimings(started, null, secondsBefore + sw.Elapsed.TotalSeconds, 0, 0, resumes)));
+            progress.Line($"interrupted at step {trainer.Step} ({trainer.SamplesSeen} samples): checkpoint saved to {ckpt}");
+            throw new RunInterruptedException(folder.Path, trainer.Step);
         }
         catch (TrainingDivergedException e) { throw Diverged(e.Message, e); }
         double trainSeconds = sw.Elapsed.TotalSeconds;
