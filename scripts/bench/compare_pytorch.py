@@ -103,7 +103,7 @@ def parse_vae(a):
     text = open(a.parse_vae).read()
     blas = re.search(r"blas=([^,]+)", text)
     ep = [l for l in text.splitlines() if l.startswith("epoch ")]
-    m = re.search(r"test ELBO (-?[0-9.]+) nats.*interval ([0-9.]+) s = steps ([0-9.]+) \(batches\+noise ([0-9.]+)\) "
+    m = re.search(r"test ELBO (-?[0-9.]+) nats.*interval ([0-9.]+) s = steps ([0-9.]+) \(waiting for batches ([0-9.]+)\) "
                   r"\+ test ELBO ([0-9.]+)", ep[-1] if ep else "")
     base = {"system": "vae", "provider": a.provider, "precision": a.precision, "threads": a.threads,
             "provider_described": blas.group(1).strip() if blas else a.provider}

@@ -121,4 +121,37 @@ public class BatchesTests
         var it = new BatchIterator(Indexed(10), 2, 1, false);
         Assert.Contains("destination (5) < M * D (2 * 3)", Assert.Throws<ArgumentException>(() => it.Next(new float[5])).Message);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Prefetch_serves_the_same_batches_and_states_and_resumes_the_same(bool binarize)
+    {
+        var data = Indexed(14, binarize ? 0.4f : null); // 14 rows, M = 4: 3 batches per epoch, 2 rows left over
+        var plain = new BatchIterator(data, 4, seed: 5, binarize);
+        var ahead = new BatchIterator(data, 4, seed: 5, binarize, prefetch: true);
+        Assert.True(ahead.Prefetch);
+        float[] a = new float[12], b = new float[12];
+        BatchState? mid = null;
+        for (int s = 0; s < 11; s++) // across three epoch boundaries
+        {
+            plain.Next(a); ahead.Next(b);
+            Assert.Equal(a, b);
+            Assert.Equal((plain.Epoch, plain.Index, plain.EpochComplete), (ahead.Epoch, ahead.Index, ahead.EpochComplete));
+            Assert.Equal(plain.State, ahead.State); // the state of what was served, not of the batch drawn ahead
+            Assert.Equal(plain.LastIndices.ToArray(), ahead.LastIndices.ToArray());
+            if (s == 4) mid = ahead.State;
+        }
+        var resumed = new BatchIterator(data, 4, seed: 99, binarize, prefetch: true);
+        resumed.Next(b); // something in flight before the restore
+        resumed.Restore(mid!);
+        var reference = new BatchIterator(data, 4, seed: 99, binarize);
+        reference.Restore(mid!);
+        for (int s = 0; s < 6; s++)
+        {
+            reference.Next(a); resumed.Next(b);
+            Assert.Equal(a, b);
+            Assert.Equal(reference.State, resumed.State);
+        }
+    }
 }
