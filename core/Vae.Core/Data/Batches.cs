@@ -44,7 +44,7 @@ public sealed record BatchState(int N, int BatchSize, int Epoch, int Index, RngS
 /// <see cref="State"/>), are exactly those without prefetch.</summary>
 public sealed class BatchIterator
 {
-    readonly float[] _x;        // [N, D]
+    readonly ImageSet _data;    // [N, D] floats, or 8-bit levels read without expanding them
     readonly int[] _perm;       // [N]
     readonly Rng _shuffle, _binarize;
     RngState _shuffleAtEpochStart;
@@ -90,7 +90,7 @@ public sealed class BatchIterator
             var (min, max) = data.Range();
             if (min < 0 || max > 1) throw new ArgumentException($"dynamic binarization needs pixels in [0, 1], found [{min}, {max}]");
         }
-        (_x, N, D, BatchSize, Binarize) = (data.X, data.N, data.D, batchSize, binarize);
+        (_data, N, D, BatchSize, Binarize) = (data, data.N, data.D, batchSize, binarize);
         BatchesPerEpoch = N / batchSize;
         _perm = new int[N];
         _servedIdx = new int[batchSize];
@@ -115,12 +115,14 @@ public sealed class BatchIterator
     {
         if (_pIndex == BatchesPerEpoch) StartEpoch(_pEpoch + 1);
         int first = _pIndex * BatchSize;
+        bool levels = _data.HasLevels;
         for (int k = 0; k < BatchSize; k++)
         {
-            var src = _x.AsSpan(_perm[first + k] * D, D);
+            int r = _perm[first + k];
             var row = dst.Slice(k * D, D);
-            if (Binarize) _binarize.FillBernoulli(src, row);
-            else src.CopyTo(row);
+            if (!Binarize) _data.CopyRow(r, row);
+            else if (levels) _binarize.FillBernoulli(_data.Levels.Slice(r * D, D), ImageSet.Level, row);
+            else _binarize.FillBernoulli(_data.X.AsSpan(r * D, D), row);
         }
         _pIndex++;
     }

@@ -1,6 +1,7 @@
 // Batch iterator: seeded per-epoch permutations, dynamic binarization, bit-exact resume, no allocation per batch.
 // Must not: need real data.
 using Vae.Core.Data;
+using Vae.Core.Numerics;
 
 namespace Vae.Tests.Data;
 
@@ -153,5 +154,43 @@ public class BatchesTests
             Assert.Equal(a, b);
             Assert.Equal(reference.State, resumed.State);
         }
+    }
+}
+
+public class CompactPixelTests
+{
+    static (ImageSet Bytes, ImageSet Floats) Pair(int n, int d, ulong seed)
+    {
+        var levels = new byte[n * d]; var r = new Rng(seed, RngStream.Split);
+        for (int i = 0; i < levels.Length; i++) levels[i] = (byte)(r.NextDouble() < 0.5 ? 0 : r.NextInt(256));
+        var floats = levels.Select(v => v / 255f).ToArray();
+        return (ImageSet.FromLevels(levels, n, 1, d, null), new ImageSet(floats, n, 1, d, null));
+    }
+
+    [Fact]
+    public void Eight_bit_sets_read_as_the_same_floats_without_expanding()
+    {
+        var (b, f) = Pair(30, 7, 1);
+        Assert.True(b.HasLevels);
+        Assert.Equal(f.Range(), b.Range());
+        var rows = new float[5 * 7]; b.CopyRows(10, 5, rows);
+        Assert.Equal(f.X.AsSpan(70, 35).ToArray(), rows);
+        var row = new float[7]; b.CopyRow(29, row);
+        Assert.Equal(f.Row(29).ToArray(), row);
+        Assert.Equal(f.X, b.X); // expanded on demand: v / 255f, bit for bit
+        Assert.Equal(f.X, b.WithLabels(new int[30]).X);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Batches_and_fixed_binarization_from_bytes_equal_those_from_floats(bool binarize)
+    {
+        var (b, f) = Pair(50, 11, 2);
+        var fromBytes = new BatchIterator(b, 8, seed: 3, binarize, prefetch: true);
+        var fromFloats = new BatchIterator(f, 8, seed: 3, binarize);
+        float[] x = new float[88], y = new float[88];
+        for (int s = 0; s < 20; s++) { fromBytes.Next(x); fromFloats.Next(y); Assert.Equal(y, x); }
+        Assert.Equal(DataVariants.BinarizeFixed(f, 4, DataSplit.Test).X, DataVariants.BinarizeFixed(b, 4, DataSplit.Test).X);
     }
 }
