@@ -101,13 +101,21 @@ public sealed class ImageSet
     /// <summary>A new set holding copies of the rows at <paramref name="indices"/>, in that order.</summary>
     public ImageSet Take(ReadOnlySpan<int> indices)
     {
-        var x = new float[(long)indices.Length * D]; // [n, D]
         var y = Labels is null ? null : new int[indices.Length];
         for (int k = 0; k < indices.Length; k++)
-        {
-            Row(indices[k]).CopyTo(x.AsSpan(k * D, D));
             if (y is not null) y[k] = Labels![indices[k]];
+        if (_x is null) // stays 8-bit
+        {
+            var levels = new byte[(long)indices.Length * D]; // [n, D]
+            for (int k = 0; k < indices.Length; k++)
+            {
+                if ((uint)indices[k] >= (uint)N) throw new ArgumentOutOfRangeException(nameof(indices), $"row {indices[k]} outside [0, {N})");
+                _levels.AsSpan(indices[k] * D, D).CopyTo(levels.AsSpan(k * D, D));
+            }
+            return new ImageSet(levels, indices.Length, Rows, Cols, y);
         }
+        var x = new float[(long)indices.Length * D]; // [n, D]
+        for (int k = 0; k < indices.Length; k++) Row(indices[k]).CopyTo(x.AsSpan(k * D, D));
         return new ImageSet(x, indices.Length, Rows, Cols, y);
     }
 
@@ -115,7 +123,9 @@ public sealed class ImageSet
     public ImageSet Slice(int start, int count)
     {
         if (start < 0 || count < 0 || start + count > N) throw new ArgumentOutOfRangeException(nameof(start), $"rows [{start}, {start + count}) outside [0, {N})");
-        return new ImageSet(X.AsSpan(start * D, count * D).ToArray(), count, Rows, Cols, Labels?.AsSpan(start, count).ToArray());
+        var y = Labels?.AsSpan(start, count).ToArray();
+        return _x is null ? new ImageSet(_levels.AsSpan(start * D, count * D).ToArray(), count, Rows, Cols, y) // stays 8-bit
+                          : new ImageSet(_x.AsSpan(start * D, count * D).ToArray(), count, Rows, Cols, y);
     }
 
     /// <summary>Smallest and largest pixel value (NaN, NaN when empty).</summary>

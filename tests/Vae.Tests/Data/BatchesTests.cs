@@ -177,6 +177,10 @@ public class CompactPixelTests
         Assert.Equal(f.X.AsSpan(70, 35).ToArray(), rows);
         var row = new float[7]; b.CopyRow(29, row);
         Assert.Equal(f.Row(29).ToArray(), row);
+        var slice = b.Slice(3, 4); var take = b.Take([5, 0, 29]);
+        Assert.True(slice.HasLevels && take.HasLevels && !b.Slice(0, 0).HasLevels == false); // subsets stay 8-bit
+        Assert.Equal(f.Slice(3, 4).X, slice.X);
+        Assert.Equal(f.Take([5, 0, 29]).X, take.X);
         Assert.Equal(f.X, b.X); // expanded on demand: v / 255f, bit for bit
         Assert.Equal(f.X, b.WithLabels(new int[30]).X);
     }
