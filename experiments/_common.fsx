@@ -5,11 +5,13 @@
 #r "nuget: System.Numerics.Tensors, 10.0.0"
 #r "nuget: Deedle, 8.1.0"
 #r "nuget: Plotly.NET, 6.0.0"
+#r "nuget: MathNet.Numerics, 5.0.0"
 #r "../artifacts/bin/Vae.Core/release/Vae.Core.dll"
 #r "../artifacts/bin/Vae.Experiments/release/Vae.Experiments.dll"
 
 open System
 open System.IO
+open Deedle
 open Vae.Experiments
 
 /// The repository root (scripts live in experiments/).
@@ -26,50 +28,49 @@ let settings =
 let baseline = Config.baseline |> Config.withBudget settings.Budget
 
 /// The ONE call into the C# core (Vae.Experiments.CoreBackend.run, compiled so an API change fails the build):
-/// Config -> ModelSpec / TrainOptions -> Trainer -> evaluation -> RunOutput.
-let runIn (ctx: RunContext) (cfg: Config) : RunOutput = CoreBackend.run ctx cfg
+/// Config -> TrainOptions -> RunDriver (trainer, evaluation, run folder) -> the core's TrainResult.
+let runIn (ctx: RunContext) (cfg: Config) : Vae.Core.Training.TrainResult = CoreBackend.run ctx cfg
 
 /// The backend sweeps use: the core.
 let core: Backend = { CoreBackend.backend with Run = runIn }
 
-/// Writes a run computed outside the core (e.g. by a stand-in) as a finished folder results/<experiment>/<run-id>/
-/// in the core's format: point.json, manifest.json, curve.csv, metrics.json last. Returns the folder.
-let saveRun (experiment: string) (cfg: Config) (out: RunOutput) =
-    let dir = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
-    RunStore.prepare dir |> ignore
-    RunStore.writePoint dir experiment "saveRun" out.Blas settings.BlasThreads (RunStore.gitCommit repoRoot) cfg
-    RunStore.writeManifest dir "saveRun" out.Blas cfg
-    RunStore.writeCurve dir out.Curve
-    RunStore.writeMetrics dir (CoreBackend.resultOf cfg 784 out) // D only shapes the model description
-    dir
+/// Every config of a grid with seeds 1..n, n from --seeds when given, else the script's default.
+let seeds (defaultSeeds: int) (grid: Config list) = Config.withSeeds (defaultArg settings.Seeds defaultSeeds) grid
 
 /// One run of cfg with the core, as a one-point sweep under results/adhoc/ (reused when already finished).
-let run (cfg: Config) : Row =
+let run (cfg: Config) : FinishedRun =
     let r = Sweep.run (printfn "%s") settings core "adhoc" [ cfg ]
-    match r.Rows, r.Failed with
-    | [ row ], _ -> row
+    match r.Runs, r.Failed with
+    | [ one ], _ -> one
     | _, (id, msg) :: _ -> failwithf "run %s failed: %s" id msg
     | _ -> failwithf "run %s produced no result" (Config.runId cfg)
 
-let toFrame (rows: Row list) = Tables.toFrame rows
-let markdownTable (rows: Row list) = Tables.markdownTable rows
-
-/// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv / results.md and prints the
-/// table. Exits non-zero if a point failed (after printing what finished; a re-run retries only the failures).
-let sweepWith (backend: Backend) (experiment: string) (grid: Config list) : Row list =
+/// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv (every run), versus.csv (A vs B
+/// with seed statistics) and results.md, prints the table, and returns the runs as a frame (key: run id). Exits
+/// non-zero if a point failed (after printing what finished; a re-run retries only the failures).
+let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
     let r = Sweep.run (printfn "%s") settings backend experiment grid
-    if not settings.DryRun && not r.Rows.IsEmpty then
+    let runs = Tables.runs r.Runs
+    if not settings.DryRun && not r.Runs.IsEmpty then
         let suffix = settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue ""
         let dir = Path.Combine(settings.ResultsRoot, experiment)
-        Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (Tables.toFrame r.Rows)
-        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (Tables.markdownTable r.Rows)
-        printfn "\n%s" (Tables.markdownTable r.Rows)
+        Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (runs |> Frame.dropCol "Setting")
+        let vs = Tables.versus runs
+        if vs.RowCount > 0 then Tables.saveCsv (Path.Combine(dir, $"versus{suffix}.csv")) vs
+        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (Tables.markdownTable r.Runs)
+        printfn "\n%s" (Tables.markdownTable r.Runs)
     if not r.Failed.IsEmpty then
         for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
         exit 1
-    r.Rows
+    runs
 
 let sweep (experiment: string) (grid: Config list) = sweepWith core experiment grid
+
+/// The A-vs-B table of a sweep's runs (seeds: mean ± sd [95 % interval]; A − B and whether it exceeds the spread).
+let versusTable (runs: Deedle.Frame<string, string>) =
+    let vs = Tables.versus runs
+    if vs.RowCount = 0 then "(no setting ran with both A and B)\n"
+    else Tables.markdown (Tables.format "A" "B" vs) + "\n" + Stats.rule + "\n" + Tables.provenance runs + "\n"
 
 /// Regenerates results/REPORT.md and results/report.html from every finished run.
 let report () =

@@ -18,6 +18,8 @@ type Settings =
       /// BLAS threads inside each point.
       BlasThreads: int
       Budget: Budget
+      /// Seeds 1..N of every point (--seeds N); None: the script's grid decides (sweep-dz: 3).
+      Seeds: int option
       /// Print the plan and stop.
       DryRun: bool }
 
@@ -28,6 +30,7 @@ module Settings =
   --shard i/n         run only every n-th point, starting at the i-th (1 <= i <= n); env VAE_SHARD
   --parallel N        points trained at once (default: cores); env VAE_PARALLEL
   --blas-threads N    BLAS threads per point (default: cores / parallel); env VAE_BLAS_THREADS
+  --seeds N           run every point with seeds 1..N (default: the script's, 3 for sweep-dz); env VAE_SEEDS
   --results DIR       results root (default: results/ in the repository); env VAE_RESULTS
   --data DIR          data root; env VAE_DATA
   --dry-run           print the plan only"""
@@ -57,9 +60,9 @@ module Settings =
             match args with
             | [] -> acc
             | ("--full" | "--dry-run" as f) :: rest -> go (acc.Add(f, "1")) rest
-            | ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" as f) :: v :: rest ->
+            | ("--shard" | "--parallel" | "--blas-threads" | "--seeds" | "--results" | "--data" as f) :: v :: rest ->
                 go (acc.Add(f, v)) rest
-            | [ ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" as f) ] ->
+            | [ ("--shard" | "--parallel" | "--blas-threads" | "--seeds" | "--results" | "--data" as f) ] ->
                 invalidArg "argv" $"{f} needs a value\n{usage}"
             | a :: _ -> invalidArg "argv" $"unknown argument '{a}'\n{usage}"
         let cli = go Map.empty argv
@@ -83,6 +86,7 @@ module Settings =
           Parallel = par
           BlasThreads = threads
           Budget = if full then Budget.full else Budget.quick
+          Seeds = pick "--seeds" "VAE_SEEDS" |> Option.map (fun (s, v) -> positive s v)
           DryRun = cli.ContainsKey "--dry-run" }
 
     /// Settings from the real command line and environment (what the scripts call).

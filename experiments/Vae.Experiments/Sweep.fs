@@ -9,6 +9,7 @@ open System.Diagnostics
 open System.IO
 open System.Threading
 open System.Threading.Tasks
+open Vae.Core.Training
 
 /// One grid point: its position in the whole grid, its config, id and folder.
 type Point =
@@ -27,9 +28,9 @@ type Plan =
       /// Grid entries dropped because an equal config (same run id) came earlier.
       Duplicates: int }
 
-/// The outcome of executing a plan: this shard's finished rows (read back from disk) and what failed.
+/// The outcome of executing a plan: this shard's finished runs (read back from disk) and what failed.
 type SweepResult =
-    { Rows: Row list
+    { Runs: FinishedRun list
       Ran: int
       Skipped: int
       Failed: (string * string) list }
@@ -45,6 +46,7 @@ module Sweep =
     let plan (settings: Settings) (experiment: string) (grid: Config list) =
         if String.IsNullOrWhiteSpace experiment || experiment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 then
             invalidArg "experiment" $"experiment name '{experiment}' must be a plain folder name"
+        let grid = match settings.Seeds with Some n -> Config.withSeeds n grid | None -> grid
         let unique = grid |> List.map Config.validate |> List.distinctBy Config.runId
         let all =
             unique
@@ -77,8 +79,9 @@ module Sweep =
         let samples = distinct (fun c -> c.TrainSamples.ToString("N0", Globalization.CultureInfo.InvariantCulture))
         let evalK = distinct (fun c -> string c.EvalK)
         let evalPts = distinct (fun c -> if c.EvalPoints = 0 then "all" else string c.EvalPoints)
+        let seeds = p.Mine |> List.map (fun pt -> pt.Config.Seed) |> List.distinct |> List.sort |> List.map string |> String.concat ", "
         [ yield $"== {p.Experiment}: {shard}; {p.Finished.Length} finished (skipped), {p.Todo.Length} to run"
-          yield $"   budget {settings.Budget.Name}: {samples} training samples per point; final evaluation (ELBO, log p(x) with K={evalK}, active units) on {evalPts} test points"
+          yield $"   budget {settings.Budget.Name}: {samples} training samples per point; final evaluation (ELBO, log p(x) with K={evalK}, active units) on {evalPts} test points; seeds {seeds}"
           yield $"   backend {backend.Name}; {settings.Parallel} point(s) at once x {settings.BlasThreads} BLAS thread(s)"
           yield $"   results -> {Path.Combine(settings.ResultsRoot, p.Experiment)}"
           if p.Duplicates > 0 then yield $"   {p.Duplicates} duplicate grid entr(ies) dropped (same run id)"
@@ -89,7 +92,7 @@ module Sweep =
 
     /// Runs one point: point.json first, then the backend; a backend that does not own its folder gets a clean
     /// folder and has its manifest, curve and metrics.json (last) written here.
-    let private runPoint (settings: Settings) (backend: Backend) (blas: string) (commit: string) (experiment: string)
+    let private runPoint (settings: Settings) (backend: Backend) (blas: string) (command: string) (experiment: string)
                          (log: string -> unit) (pt: Point) =
         if backend.OwnsFolder then
             if Directory.Exists pt.Dir && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries pt.Dir)) then
@@ -98,8 +101,9 @@ module Sweep =
             File.Delete(Path.Combine(pt.Dir, RunStore.ErrorFile))
         elif RunStore.prepare pt.Dir then
             log $"   {pt.RunId}: removed an unfinished earlier attempt"
-        RunStore.writePoint pt.Dir experiment backend.Name blas settings.BlasThreads commit pt.Config
-        if not backend.OwnsFolder then RunStore.writeManifest pt.Dir backend.Name blas pt.Config
+        RunStore.writePoint pt.Dir experiment backend.Name settings.BlasThreads command pt.Config
+        // A stand-in knows no data dimension; D only shapes the model description.
+        if not backend.OwnsFolder then RunStore.writeManifest pt.Dir backend.Name blas (Config.toTrainOptions 784 settings.DataDir pt.Config)
         let lastPrint = Stopwatch.StartNew()
         let progress (c: CurvePoint) =
             // Throttled so a full-budget run (thousands of epochs) stays readable.
@@ -108,10 +112,7 @@ module Sweep =
                 log $"       {pt.RunId} epoch {c.Epoch} samples {c.Samples:N0} train ELBO {c.TrainElbo:F2} test ELBO {c.TestElbo:F2}"
         let ctx = { Dir = pt.Dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = progress; Log = log }
         let out = backend.Run ctx pt.Config
-        if not backend.OwnsFolder then
-            RunStore.writeCurve pt.Dir out.Curve
-            // A stand-in knows no data dimension; D only shapes the Model description string.
-            RunStore.writeMetrics pt.Dir (CoreBackend.resultOf pt.Config 784 out)
+        if not backend.OwnsFolder then RunStore.writeMetrics pt.Dir out
         elif not (RunStore.isFinished pt.Dir) then
             failwith $"backend {backend.Name} returned without writing {RunStore.MetricsFile} in {pt.Dir}"
         out
@@ -124,7 +125,7 @@ module Sweep =
         let failed = ConcurrentBag<string * string>()
         if not settings.DryRun && not p.Todo.IsEmpty then
             let blas = backend.Describe settings.BlasThreads
-            let commit = RunStore.gitCommit settings.ResultsRoot
+            let command = RunStore.command ()
             let total = p.Todo.Length
             let clock = Stopwatch.StartNew()
             let mutable started = 0
@@ -134,7 +135,7 @@ module Sweep =
                 say $"[{k,3}/{total}] start {pt.RunId}"
                 let t = Stopwatch.StartNew()
                 try
-                    let out = runPoint settings backend blas commit p.Experiment say pt
+                    let out = runPoint settings backend blas command p.Experiment say pt
                     let d = Interlocked.Increment(&finished)
                     let el = clock.Elapsed.TotalSeconds
                     let eta = el / float d * float (total - d)
@@ -148,8 +149,8 @@ module Sweep =
             // NoBuffering: workers take points one at a time, in plan order.
             let source = Partitioner.Create(p.Todo, EnumerablePartitionerOptions.NoBuffering)
             Parallel.ForEach(source, opts, work) |> ignore
-        let rows = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.readRow pt.Dir)
-        { Rows = rows
+        let runs = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.read pt.Dir)
+        { Runs = runs
           Ran = if settings.DryRun then 0 else p.Todo.Length - failed.Count
           Skipped = p.Finished.Length
           Failed = failed |> Seq.sortBy fst |> List.ofSeq }
@@ -159,5 +160,5 @@ module Sweep =
         let p = plan settings experiment grid
         log (describe settings backend p)
         let r = execute log settings backend p
-        log $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed; {r.Rows.Length} finished rows"
+        log $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed; {r.Runs.Length} finished runs"
         r

@@ -7,39 +7,40 @@ open Vae.Experiments
 
 // Every field set explicitly, so a change of the baseline's defaults cannot move this golden value.
 let explicitConfig =
-    { Dataset = "frey-face"; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200; 100 ]; Activation = "relu"
-      Dz = 5; L = 3; Estimator = A; Optimizer = Adam; LearningRate = 0.001; BatchSize = 50; WeightPrior = false
-      Init = "xavier"; InitStd = 0.05; TrainSamples = 12345L; EvalK = 10; EvalPoints = 0; Seed = 7 }
+    { Dataset = "frey-face"; Variant = DataVariant.Grey; Likelihood = Likelihood.Gaussian; Hidden = [ 200; 100 ]
+      Activation = Activation.Relu; Dz = 5; L = 3; Estimator = Estimator.A; Optimizer = Optimizer.Adam; LearningRate = 0.001
+      BatchSize = 50; WeightPrior = false; Init = InitScheme.XavierUniform; InitStd = 0.05; TrainSamples = 12345L; EvalK = 10
+      EvalPoints = 0; Seed = 7 }
 
 [<Tests>]
 let tests =
     testList "Config" [
         test "Canonical_text_lists_every_field_in_a_fixed_order" {
             Expect.equal (Config.canonical explicitConfig)
-                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|optimizer=adam|lr=0.001|m=50|weight_prior=0|init=xavier|init_std=0.05|train_samples=12345|eval_k=10|eval_points=0|seed=7"
+                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|optimizer=adam|lr=0.001|m=50|weight_prior=0|init=xavieruniform|init_std=0.05|train_samples=12345|eval_k=10|eval_points=0|seed=7"
                 "canonical text"
         }
 
         test "Run_id_is_the_sha256_of_the_canonical_text_so_it_is_stable_across_processes" {
-            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> 2da22527d4...
-            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-2da22527d4" "run id"
+            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> 402c87f8e9...
+            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-402c87f8e9" "run id"
         }
 
         test "Equal_configs_built_separately_get_the_same_run_id" {
-            let a = { Config.baseline with Dz = 5; Estimator = A }
-            let b = { { Config.baseline with Estimator = A } with Dz = 5 }
+            let a = { Config.baseline with Dz = 5; Estimator = Estimator.A }
+            let b = { { Config.baseline with Estimator = Estimator.A } with Dz = 5 }
             Expect.equal (Config.runId a) (Config.runId b) "same config, same id"
         }
 
         test "Changing_any_single_field_changes_the_run_id" {
             let c = explicitConfig
             let variants =
-                [ "dataset", { c with Dataset = "mnist" }; "variant", { c with Variant = "fixed" }
-                  "likelihood", { c with Likelihood = Bernoulli }; "hidden", { c with Hidden = [ 200 ] }
-                  "activation", { c with Activation = "tanh" }; "dz", { c with Dz = 6 }; "l", { c with L = 1 }
-                  "estimator", { c with Estimator = B }; "optimizer", { c with Optimizer = Sgd }
+                [ "dataset", { c with Dataset = "mnist" }; "variant", { c with Variant = DataVariant.FixedBinarized }
+                  "likelihood", { c with Likelihood = Likelihood.Bernoulli }; "hidden", { c with Hidden = [ 200 ] }
+                  "activation", { c with Activation = Activation.Tanh }; "dz", { c with Dz = 6 }; "l", { c with L = 1 }
+                  "estimator", { c with Estimator = Estimator.B }; "optimizer", { c with Optimizer = Optimizer.Sgd }
                   "lr", { c with LearningRate = 0.0011 }; "m", { c with BatchSize = 51 }
-                  "weight_prior", { c with WeightPrior = true }; "init", { c with Init = "normal" }
+                  "weight_prior", { c with WeightPrior = true }; "init", { c with Init = InitScheme.Normal }
                   "init_std", { c with InitStd = 0.01 }
                   "train_samples", { c with TrainSamples = 12346L }; "eval_k", { c with EvalK = 11 }
                   "eval_points", { c with EvalPoints = 1 }; "seed", { c with Seed = 8 } ]
@@ -53,8 +54,8 @@ let tests =
                 [ for ds in [ "mnist"; "frey-face"; "caltech101-28"; "fashion-mnist" ] do
                       for dz in [ 2; 3; 5; 10; 20; 200 ] do
                           for l in [ 1; 5; 10 ] do
-                              for est in [ A; B ] do
-                                  for opt, lr in [ Sgd, 0.01; Adagrad, 0.01; Adagrad, 0.02; Adagrad, 0.1; Adam, 0.001 ] do
+                              for est in [ Estimator.A; Estimator.B ] do
+                                  for opt, lr in [ Optimizer.Sgd, 0.01; Optimizer.Adagrad, 0.01; Optimizer.Adagrad, 0.02; Optimizer.Adagrad, 0.1; Optimizer.Adam, 0.001 ] do
                                       for seed in [ 1; 2 ] ->
                                           { Config.forDataset ds Config.baseline with
                                               Dz = dz; L = l; Estimator = est; Optimizer = opt; LearningRate = lr; Seed = seed } ]
@@ -71,7 +72,7 @@ let tests =
                 comma.NumberFormat.NegativeSign <- "~"
                 System.Globalization.CultureInfo.CurrentCulture <- comma
                 Expect.equal ((0.5).ToString()) "0,5" "the hand-made culture is in effect"
-                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-2da22527d4" "decimal comma must not leak in"
+                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-402c87f8e9" "decimal comma must not leak in"
             finally
                 System.Globalization.CultureInfo.CurrentCulture <- saved
         }
@@ -88,6 +89,38 @@ let tests =
 
         test "Frey_face_preset_uses_the_papers_gaussian_decoder_with_200_hidden_units" {
             let c = Config.forDataset "frey-face" Config.baseline
-            Expect.equal (c.Likelihood, c.Hidden, c.Variant) (Gaussian, [ 200 ], "grey") "paper App. C"
+            Expect.equal (c.Likelihood, c.Hidden, c.Variant) (Likelihood.Gaussian, [ 200 ], DataVariant.Grey) "paper App. C"
+        }
+
+        test "Seeds_replicate_every_point_with_seeds_1_to_n_and_applying_twice_changes_nothing" {
+            let grid = [ { Config.baseline with Estimator = Estimator.A; Seed = 7 }; Config.baseline ]
+            let g3 = Config.withSeeds 3 grid
+            Expect.equal (g3 |> List.map (fun c -> c.Estimator, c.Seed)) [ for e in [ Estimator.A; Estimator.B ] do for s in 1..3 -> e, s ] "2 points x seeds 1..3"
+            Expect.equal (Config.withSeeds 3 g3) g3 "idempotent"
+            Expect.throwsT<System.ArgumentException> (fun () -> Config.withSeeds 0 grid |> ignore) "seeds >= 1"
+        }
+
+        test "Config_maps_onto_the_cores_TrainOptions_and_back_unchanged" {
+            // The schema round trip: every field of a config survives Config -> TrainOptions -> JSON (the manifest's
+            // format, enums by name) -> TrainOptions -> Config.
+            let configs =
+                [ explicitConfig; Config.baseline; Config.forDataset "frey-face" Config.baseline
+                  { explicitConfig with Init = InitScheme.TorchUniform; InitStd = 0.01; WeightPrior = true; Hidden = [ 7 ]; Activation = Activation.Softplus } ]
+            for c in configs do
+                let o = Config.toTrainOptions 560 None c
+                let json = System.Text.Json.JsonSerializer.Serialize(o, Vae.Core.IO.RunFolder.JsonOptions)
+                Expect.stringContains json (sprintf "\"Estimator\": \"%O\"" c.Estimator) "enums are written by name"
+                let back = System.Text.Json.JsonSerializer.Deserialize<Vae.Core.Training.TrainOptions>(json, Vae.Core.IO.RunFolder.JsonOptions)
+                match back with
+                | null -> failwith "no options read back"
+                | back -> Expect.equal (Config.ofTrainOptions back) c $"round trip of {Config.canonical c}"
+        }
+
+        test "Options_a_config_cannot_express_are_refused_naming_the_field" {
+            let o = Config.toTrainOptions 784 None Config.baseline
+            let odd = Vae.Core.Training.TrainOptions(Model = Vae.Core.Model.ModelSpec(EncoderHidden = [| 500 |], DecoderHidden = [| 300 |]))
+            let msg = try Config.ofTrainOptions odd |> ignore; "" with e -> e.Message
+            Expect.stringContains msg "do not mirror the encoder" "decoder sizes named"
+            Expect.equal (Config.ofTrainOptions o).Hidden [ 500 ] "the baseline maps back"
         }
     ]

@@ -68,7 +68,7 @@ public static class RunDriver
         if (resuming)
         {
             saved = Checkpoint.Load(ckpt);
-            var savedOptions = JsonSerializer.Deserialize<TrainOptions>(saved.SpecJson)
+            var savedOptions = TrainOptions.FromJson(saved.SpecJson)
                 ?? throw new CheckpointFormatException(ckpt, "no options in the checkpoint");
             if (chooseStepSize) o = o with { Optimizer = o.Optimizer with { LearningRate = savedOptions.Optimizer.LearningRate } };
             if (Comparable(o) != Comparable(savedOptions))
@@ -145,8 +145,8 @@ public static class RunDriver
         folder.WriteManifest(Manifest(new RunTimings(started, DateTime.UtcNow, totalSeconds, evalSeconds, secPerEpoch, resumes)));
 
         var result = new TrainResult(o.Dataset, variant, o.Model.ToString(), o.Model.Dz, string.Join("-", o.Model.EncoderHidden),
-            o.Model.Likelihood.ToString(), o.Estimator.ToString(), o.Samples, o.BatchSize, o.Optimizer.Kind.ToString(),
-            o.Optimizer.LearningRate, o.Optimizer.WeightPrior, o.Seed, (int)(trainer.SamplesSeen / trainer.Data.Train.N), trainer.SamplesSeen,
+            o.Model.Likelihood, o.Estimator, o.Samples, o.BatchSize, o.Optimizer.Kind,
+            o.Optimizer.LearningRate, o.Optimizer.WeightPrior, o.Seed, (double)trainer.SamplesSeen / trainer.Data.Train.N, trainer.SamplesSeen,
             train.Elbo, test.Elbo, test.StdErr, ll?.LogPx ?? double.NaN, ll?.StdErr ?? double.NaN, o.FinalK, diag.ActiveUnits,
             totalSeconds, secPerEpoch, blas.Describe());
         var metrics = (JsonObject)JsonSerializer.SerializeToNode(result, RunFolder.JsonOptions)!;

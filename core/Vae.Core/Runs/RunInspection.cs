@@ -26,7 +26,7 @@ public static class RunInspection
         string path = folder.File(RunDriver.CheckpointFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"run '{folder.Path}' has no {RunDriver.CheckpointFile}; was it trained?", path);
         var c = Checkpoint.Load(path);
-        var o = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson) ?? throw new CheckpointFormatException(path, "no options in the checkpoint");
+        var o = TrainOptions.FromJson(c.SpecJson) ?? throw new CheckpointFormatException(path, "no options in the checkpoint");
         return (dataDir is null ? o : o with { DataDir = dataDir }, c);
     }
 

@@ -1,6 +1,8 @@
 // What a training run is: dataset and variant, model, estimator, optimizer, budget, seeds, cadences. Immutable
 // records with the paper's defaults and Validate(); flat result records that become table columns.
 // Must not: run anything.
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Tensors;
@@ -72,6 +74,20 @@ public sealed record TrainOptions
     /// otherwise. Such runs are labelled in every output (<see cref="DataVariants.Label(DataVariant, bool)"/>).</summary>
     public bool AllowMismatch { get; init; }
 
+    /// <summary>The JSON form checkpoints store: enums by name (as the manifest writes them). Reading also accepts the
+    /// integers that checkpoints written before names were used hold, so old runs still resume.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>These options as checkpoint JSON (enums by name).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Options from checkpoint JSON (enum names, or the integers of older checkpoints); null for "null".</summary>
+    public static TrainOptions? FromJson(string json) => JsonSerializer.Deserialize<TrainOptions>(json, Json);
+
     /// <summary>Throws ArgumentException naming the bad option and its value.</summary>
     public TrainOptions Validate()
     {
@@ -114,9 +130,13 @@ public sealed record TrainOptions
 /// <summary>One point of the training curve (paper Fig. 2 axis: training samples seen).</summary>
 public sealed record CurvePoint(long Samples, int Epoch, long Step, double Seconds, double TrainElbo, double TestElbo);
 
-/// <summary>Flat summary of a finished run: one row of a result table. Elbo values in nats per datapoint (higher is better).</summary>
+/// <summary>
+/// Flat summary of a finished run (metrics.json; the F# tables read it as it is): one row of a result table. Elbo values
+/// in nats per datapoint (higher is better). Variant is the data label (DataVariants.Label, marking a Bernoulli decoder
+/// on grey levels); Epochs is exact (Samples / training-set size), not floored.
+/// </summary>
 public sealed record TrainResult(
-    string Dataset, string Variant, string Model, int Dz, string Hidden, string Likelihood, string Estimator,
-    int L, int M, string Optimizer, double LearningRate, double WeightPrior, ulong Seed,
-    int Epochs, long Samples, double TrainElbo, double TestElbo, double TestElboStdErr,
+    string Dataset, string Variant, string Model, int Dz, string Hidden, Likelihood Likelihood, Estimator Estimator,
+    int L, int M, OptimizerKind Optimizer, double LearningRate, double WeightPrior, ulong Seed,
+    double Epochs, long Samples, double TrainElbo, double TestElbo, double TestElboStdErr,
     double LogPx, double LogPxStdErr, int K, int ActiveUnits, double Seconds, double SecondsPerEpoch, string Blas);

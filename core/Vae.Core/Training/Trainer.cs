@@ -162,7 +162,7 @@ public sealed class Trainer
         var b = _batches.State;
         var rngs = new Dictionary<string, RngState> { ["noise"] = _unit.Noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize };
         _method?.Save(floats, rngs);
-        return new CheckpointData(JsonSerializer.Serialize(Options), floats, [], rngs,
+        return new CheckpointData(Options.ToJson(), floats, [], rngs,
             new Dictionary<string, long>
             {
                 ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _unit.Optimizer.Steps,
@@ -173,7 +173,7 @@ public sealed class Trainer
     /// <summary>Continues from a snapshot taken by a trainer with the same options and data.</summary>
     public void Restore(CheckpointData c)
     {
-        var saved = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson);
+        var saved = TrainOptions.FromJson(c.SpecJson);
         if (saved is null || !saved.Model.Equals(Options.Model))
             throw new CheckpointFormatException(c.Source ?? "<memory>", $"checkpoint model {saved?.Model} differs from this run's model {Options.Model}");
         if (saved.Method != Options.Method)
