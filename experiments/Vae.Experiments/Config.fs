@@ -19,12 +19,17 @@ type Likelihood = Vae.Core.Model.Likelihood
 type DataVariant = Vae.Core.Data.DataVariant
 type Activation = Vae.Core.Numerics.Activation
 type InitScheme = Vae.Core.Tensors.InitScheme
+type Method = Vae.Core.Training.TrainingMethod
 
 /// One training run, everything that can change its numbers. Execution settings that must not change the
 /// numbers' meaning (parallelism, shard, folders) live in Settings, so they never enter the run id.
 type Config =
     { /// Catalog name: mnist, fashion-mnist, binarized-mnist, caltech101-28, frey-face, synthetic.
       Dataset: string
+      /// Learning method: AEVB (the paper's), wake-sleep or MCEM (its baselines).
+      Method: Method
+      /// Train on the first N training rows only (0 = all; MCEM in Fig. 3 uses 1,000).
+      TrainLimit: int
       Variant: DataVariant
       Likelihood: Likelihood
       /// Hidden layer sizes of the encoder (the decoder mirrors them), e.g. [500] (paper MNIST), [200] (Frey Face).
@@ -79,6 +84,8 @@ module Config =
     /// global step from {0.01, 0.02, 0.1} (0.02 here), weight prior N(0, I), init N(0, 0.01^2); quick budget.
     let baseline =
         { Dataset = "mnist"
+          Method = Method.Aevb
+          TrainLimit = 0
           Variant = DataVariant.DynamicBinarized
           Likelihood = Likelihood.Bernoulli
           Hidden = [ 500 ]
@@ -159,6 +166,9 @@ module Config =
           "eval_k", string c.EvalK
           "eval_points", string c.EvalPoints
           "seed", string c.Seed ]
+        // Fields added later appear only when not at their default, so every earlier run id stays valid.
+        @ (if c.Method <> Method.Aevb then [ "method", TrainingMethods.Label c.Method ] else [])
+        @ (if c.TrainLimit <> 0 then [ "train_limit", string c.TrainLimit ] else [])
 
     /// Canonical text: schema version then every field; equal configs give equal text on any machine.
     let canonical (c: Config) =
@@ -190,6 +200,7 @@ module Config =
         if c.TrainSamples < 1L then fail $"train samples ({c.TrainSamples}) must be >= 1"
         if c.EvalK < 0 || c.EvalPoints < 0 then fail $"EvalK ({c.EvalK}) and EvalPoints ({c.EvalPoints}) must be >= 0"
         if c.Seed < 0 then fail $"seed ({c.Seed}) must be >= 0"
+        if c.TrainLimit < 0 then fail $"train limit ({c.TrainLimit}) must be >= 0"
         c
 
     /// The core's options for a config on data of dimension d (the one mapping F# -> C#). The decoder mirrors
@@ -198,6 +209,8 @@ module Config =
         let m = int64 c.BatchSize
         TrainOptions(
             Dataset = c.Dataset,
+            Method = c.Method,
+            TrainLimit = c.TrainLimit,
             DataDir = Option.toObj dataDir,
             Variant = c.Variant,
             Validation = validationOf c.Dataset,
@@ -233,6 +246,8 @@ module Config =
         if o.Optimizer.WeightPrior <> 0.0 && o.Optimizer.WeightPrior <> 1.0 then
             invalidArg "options" $"weight prior precision {o.Optimizer.WeightPrior}: a config holds none (0) or N(0, I) (1)"
         { Dataset = o.Dataset
+          Method = o.Method
+          TrainLimit = o.TrainLimit
           Variant = o.Variant
           Likelihood = o.Model.Likelihood
           Hidden = hidden

@@ -11,6 +11,7 @@ open System.Net
 open System.Text
 open Deedle
 open Plotly.NET
+open Vae.Core.Training
 
 /// Everything the report shows, gathered once.
 type ReportData =
@@ -44,7 +45,9 @@ module Report =
     let anchor (runId: string) = "run-" + runId
 
     /// A run's configuration in words, for figure captions: the setting, then estimator and seed.
-    let caption (r: FinishedRun) = $"{Tables.describe r}; estimator {r.Result.Estimator}, seed {r.Result.Seed}"
+    let caption (r: FinishedRun) =
+        let how = if r.Options.Method = Method.Aevb then $"estimator {r.Result.Estimator}" else TrainingMethods.Label r.Options.Method
+        $"{Tables.describe r}; {how}, seed {r.Result.Seed}"
 
     let private sectionId (name: string) = "sec-" + name.Replace(' ', '-').ToLowerInvariant()
     let private gradId = sectionId "gradient variance"
@@ -111,7 +114,11 @@ module Report =
                         ShowLegend = (i = 0),
                         ShowMarkers = true,
                         LineColor = Color.fromHex colours[(List.findIndex ((=) name) seriesKeys) % colours.Length],
-                        LineDash = (if srs.Head.Result.Estimator = Estimator.A then StyleParam.DrawingStyle.Dash else StyleParam.DrawingStyle.Solid))
+                        LineDash =
+                            (match Tables.series srs.Head with
+                             | "A" -> StyleParam.DrawingStyle.Dash
+                             | "B" -> StyleParam.DrawingStyle.Solid
+                             | _ -> StyleParam.DrawingStyle.Dot))
                     |> Chart.withYErrorStyle (Array = sd))
                 |> Chart.combine
                 |> Chart.withXAxisStyle (TitleText = "training samples", AxisType = StyleParam.AxisType.Log)

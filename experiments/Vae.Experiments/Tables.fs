@@ -17,17 +17,19 @@ module Tables =
     let private inv = CultureInfo.InvariantCulture
 
     /// What two runs must share to be seeds of one setting, or A and B of one comparison: every option except the
-    /// seed, the estimator and the data folder (the core's TrainOptions as JSON, minus those), within one experiment.
+    /// seed, the estimator, the method and the data folder (the core's TrainOptions as JSON, minus those), within one experiment.
     let setting (r: FinishedRun) =
         let o =
             match JsonSerializer.SerializeToNode(r.Options, RunFolder.JsonOptions) with
             | :? JsonObject as o -> o
             | _ -> failwith $"{r.Dir}: options do not serialize to a JSON object"
-        for k in [ "Seed"; "Estimator"; "DataDir" ] do o.Remove k |> ignore
+        for k in [ "Seed"; "Estimator"; "Method"; "DataDir" ] do o.Remove k |> ignore
         r.Experiment + "|" + o.ToJsonString()
 
-    /// The series a run belongs to in a comparison: its estimator (A or B).
-    let series (r: FinishedRun) = r.Result.Estimator.ToString()
+    /// The series a run belongs to in a comparison: its estimator (A or B) for AEVB, else its method (wake-sleep,
+    /// mcem), so AEVB and its baselines of one setting share a panel and a table row.
+    let series (r: FinishedRun) =
+        if r.Options.Method = TrainingMethod.Aevb then r.Result.Estimator.ToString() else TrainingMethods.Label r.Options.Method
 
     /// A setting in words (dataset and variant, model, L, M, optimizer, budget), for captions and legends.
     let describe (r: FinishedRun) =

@@ -7,7 +7,7 @@ open Vae.Experiments
 
 // Every field set explicitly, so a change of the baseline's defaults cannot move this golden value.
 let explicitConfig =
-    { Dataset = "frey-face"; Variant = DataVariant.Grey; Likelihood = Likelihood.Gaussian; Hidden = [ 200; 100 ]
+    { Dataset = "frey-face"; Method = Method.Aevb; TrainLimit = 0; Variant = DataVariant.Grey; Likelihood = Likelihood.Gaussian; Hidden = [ 200; 100 ]
       Activation = Activation.Relu; Dz = 5; L = 3; Estimator = Estimator.A; Optimizer = Optimizer.Adam; LearningRate = 0.001
       BatchSize = 50; WeightPrior = false; Init = InitScheme.XavierUniform; InitStd = 0.05; TrainSamples = 12345L; EvalK = 10
       EvalPoints = 0; Seed = 7 }
@@ -44,7 +44,10 @@ let tests =
                   "init_std", { c with InitStd = 0.01 }
                   "train_samples", { c with TrainSamples = 12346L }; "eval_k", { c with EvalK = 11 }
                   "eval_points", { c with EvalPoints = 1 }; "seed", { c with Seed = 8 } ]
-            Expect.equal variants.Length (Config.fields c).Length "one variation per field"
+            let variants =
+                variants @ [ "method", { c with Method = Method.WakeSleep }; "train_limit", { c with TrainLimit = 1000 } ]
+            // method and train_limit are listed only away from their defaults (AEVB, 0), keeping earlier run ids.
+            Expect.equal variants.Length ((Config.fields c).Length + 2) "one variation per field"
             for (name, v) in variants do
                 Expect.notEqual (Config.runId v) (Config.runId c) $"changing {name} must change the id"
         }
@@ -105,7 +108,8 @@ let tests =
             // format, enums by name) -> TrainOptions -> Config.
             let configs =
                 [ explicitConfig; Config.baseline; Config.forDataset "frey-face" Config.baseline
-                  { explicitConfig with Init = InitScheme.TorchUniform; InitStd = 0.01; WeightPrior = true; Hidden = [ 7 ]; Activation = Activation.Softplus } ]
+                  { explicitConfig with Init = InitScheme.TorchUniform; InitStd = 0.01; WeightPrior = true; Hidden = [ 7 ]; Activation = Activation.Softplus }
+                  { explicitConfig with Method = Method.WakeSleep; TrainLimit = 1000 } ]
             for c in configs do
                 let o = Config.toTrainOptions 560 None c
                 let json = System.Text.Json.JsonSerializer.Serialize(o, Vae.Core.IO.RunFolder.JsonOptions)

@@ -72,6 +72,16 @@ let tests =
             Expect.equal (a.N, a.Mean) (3, -132.0) "A's 3 seeds"
         }
 
+        test "Method_is_a_series_dimension_next_to_the_estimators" {
+            let c = { Config.baseline with Method = Method.WakeSleep; Dz = 2; Seed = 1; TrainSamples = 300_000L }
+            let ws = { run Estimator.B 2 1 -140.0 nan with RunId = "mnist-dz2-ws-s1"; Options = Config.toTrainOptions 784 None c }
+            let runs = Tables.runs [ run Estimator.A 2 1 -130.0 nan; run Estimator.B 2 1 -128.0 nan; ws ]
+            let p = Tables.pivot "TestElbo" runs
+            Expect.equal (p.RowCount, List.ofSeq p.ColumnKeys) (1, [ "A"; "B"; "wake-sleep" ]) "one setting, three series"
+            let v = Tables.compareOn "TestElbo" "B" "wake-sleep" runs
+            Expect.equal (v.GetColumn<float> "B - wake-sleep" |> Series.values |> List.ofSeq) [ 12.0 ] "AEVB (B) against wake-sleep"
+        }
+
         test "Versus_pairs_A_and_B_of_a_setting_over_seeds_and_leaves_out_settings_with_one_estimator" {
             let rows =
                 [ for s in 1..3 do
