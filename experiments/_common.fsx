@@ -17,11 +17,18 @@ open Vae.Experiments
 /// The repository root (scripts live in experiments/).
 let repoRoot = Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, ".."))
 
+/// Where points run (--launcher local|slurm and its options, --status, --point): taken out of the arguments first.
+let launch =
+    try Launcher.parse (fsi.CommandLineArgs |> Array.skip 1 |> List.ofArray)
+    with e ->
+        eprintfn "%s\n%s" e.Message Launcher.usage
+        exit 2
+
 /// Execution settings: --full, --shard i/n, --parallel N, --blas-threads N, --results DIR, --data DIR, --dry-run.
 let settings =
-    try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) (fsi.CommandLineArgs |> Array.skip 1)
+    try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) launch.SettingsArgs
     with e ->
-        eprintfn "%s" e.Message
+        eprintfn "%s\n%s" e.Message Launcher.usage
         exit 2
 
 /// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
@@ -45,13 +52,27 @@ let run (cfg: Config) : FinishedRun =
     | _, (id, msg) :: _ -> failwithf "run %s failed: %s" id msg
     | _ -> failwithf "run %s produced no result" (Config.runId cfg)
 
+/// Whether this invocation ends with the results here (local, or Slurm with --wait): tables and the report are written.
+let tabulates = match launch.Mode with LaunchMode.Local -> true | LaunchMode.Slurm o -> o.Wait | _ -> false
+
 /// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv (every run), versus.csv (A vs B
 /// with seed statistics) and results.md, prints the table, and returns the runs as a frame (key: run id). Exits
 /// non-zero if a point failed (after printing what finished; a re-run retries only the failures).
+/// With --launcher slurm: submits the unfinished points as one job array instead (with --wait: waits, then tables as
+/// here); --point EXP:I (an array task) trains one point and exits; --status prints each point's state.
 let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
-    let r = Sweep.run (printfn "%s") settings backend experiment grid
+    let r =
+        match launch.Mode with
+        | LaunchMode.Local -> Sweep.run (printfn "%s") settings backend experiment grid
+        | _ ->
+            // An array task stops on SIGTERM / Slurm's warning with a checkpoint: the core backend can, a stand-in cannot.
+            let pointBackend tok = if obj.ReferenceEquals(backend, core) then CoreBackend.cancellable tok else backend
+            let command = Launcher.fsiCommand fsi.CommandLineArgs[0]
+            match Launcher.handle (printfn "%s") settings launch command pointBackend experiment grid with
+            | ExitWith code -> exit code
+            | Continue r -> r
     let runs = Tables.runs r.Runs
-    if not settings.DryRun && not r.Runs.IsEmpty then
+    if tabulates && not settings.DryRun && not r.Runs.IsEmpty then
         let suffix = settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue ""
         let dir = Path.Combine(settings.ResultsRoot, experiment)
         Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (runs |> Frame.dropCol "Setting")
@@ -73,6 +94,8 @@ let versusTable (runs: Deedle.Frame<string, string>) =
     else Tables.markdown (Tables.format "A" "B" vs) + "\n" + Stats.rule + "\n" + Tables.provenance runs + "\n"
 
 /// Regenerates results/REPORT.md and results/report.html from every finished run.
+/// Nothing new to report while points are only being submitted, inspected or run one at a time.
 let report () =
-    let md, html = Report.write settings.ResultsRoot
-    printfn "report: %s\n        %s" md html
+    if tabulates then
+        let md, html = Report.write settings.ResultsRoot
+        printfn "report: %s\n        %s" md html

@@ -92,7 +92,7 @@ let tests =
 
         test "Frey_face_preset_uses_the_papers_gaussian_decoder_with_200_hidden_units" {
             let c = Config.forDataset "frey-face" Config.baseline
-            Expect.equal (c.Likelihood, c.Hidden, c.Variant) (Likelihood.Gaussian, [ 200 ], DataVariant.Grey) "paper App. C"
+            Expect.equal (c.Likelihood, c.Hidden, c.Variant) (Likelihood.Gaussian, [ 200 ], DataVariant.Dequantized) "paper App. C, grey levels dequantized"
         }
 
         test "Seeds_replicate_every_point_with_seeds_1_to_n_and_applying_twice_changes_nothing" {

@@ -19,6 +19,15 @@ public sealed record RunTimings(DateTime StartedUtc, DateTime? FinishedUtc, doub
 public sealed record RunManifest(TrainOptions Options, string Data, string Variant, string Model, int Parameters, string Blas,
                                  ulong Seed, string SeedStreams, StepSizeChoice? StepSize, RunTimings Timings);
 
+/// <summary>A run stopped on request (a Slurm warning signal, SIGTERM) after saving a checkpoint of its current step;
+/// training it again with resume continues bit-exactly from there.</summary>
+public sealed class RunInterruptedException(string runDir, long step)
+    : OperationCanceledException($"run '{runDir}' interrupted at step {step}; checkpoint saved, resume continues from it")
+{
+    /// <summary>The optimizer step the checkpoint holds.</summary>
+    public long Step { get; } = step;
+}
+
 /// <summary>Trains runs into run folders.</summary>
 public static class RunDriver
 {
@@ -41,21 +50,27 @@ public static class RunDriver
     /// <remarks>chooseStepSize: run <see cref="Presets.ChooseAdagradStepSize"/> first (fresh runs only) and train with the winner.
     /// liveProgress: redraw one progress line (a terminal) instead of periodic plain lines. Progress and result lines go to log.</remarks>
     public static TrainResult Train(TrainOptions o, string resultsRoot, string experiment, string? runId, IBlas blas, TextWriter log,
-                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false)
+                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false,
+                                    CancellationToken cancel = default)
     {
         o.Validate();
         if (resume && runId is null) throw new ArgumentException("--resume needs --run-id (the folder to continue)");
         var data = LoadData(o);
         string path = Path.Combine(resultsRoot, experiment, runId ?? "");
         var folder = resume && Directory.Exists(path) ? RunFolder.Open(path) : RunFolder.Create(resultsRoot, experiment, runId);
-        return Train(o, data, folder, blas, log, resume, chooseStepSize, liveProgress);
+        return Train(o, data, folder, blas, log, resume, chooseStepSize, liveProgress, cancel);
     }
 
     /// <summary>Trains on already prepared data into an existing (empty, or resumable) run folder.</summary>
+    /// <remarks>Holds the folder's <see cref="RunLock"/> throughout (re-entrant: a sweep may already hold it) and fails
+    /// with <see cref="RunLockedException"/> when another process trains it. A cancelled <paramref name="cancel"/> saves a
+    /// checkpoint of the current step and throws <see cref="RunInterruptedException"/>.</remarks>
     public static TrainResult Train(TrainOptions o, PreparedData data, RunFolder folder, IBlas blas, TextWriter log,
-                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false)
+                                    bool resume = false, bool chooseStepSize = false, bool liveProgress = false,
+                                    CancellationToken cancel = default)
     {
         o.Validate(); o.ValidateAgainst(data);
+        using var runLock = RunLock.TryAcquire(folder.Path) ?? throw new RunLockedException(folder.Path, RunLock.Holder(folder.Path));
         if (File.Exists(folder.File(RunFolder.MetricsFile)))
             throw new InvalidOperationException($"run '{folder.Path}' is already finished (metrics.json exists); start a new run id");
         string ckpt = folder.File(CheckpointFile);
@@ -118,7 +133,15 @@ public static class RunDriver
                     progress.Line($"epoch {p.Epoch} samples {p.Samples}: train bound {p.TrainElbo:F2} nats, test ELBO {p.TestElbo:F2} nats ({variant}), {secondsBefore + p.Seconds:F1} s; {split}");
                 },
                 onProgress: progress.Report,
-                checkpoint: t => Checkpoint.Save(ckpt, t.Snapshot()));
+                checkpoint: t => Checkpoint.Save(ckpt, t.Snapshot()),
+                cancel: cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Checkpoint.Save(ckpt, trainer.Snapshot());
+            folder.WriteManifest(Manifest(new RunTimings(started, null, secondsBefore + sw.Elapsed.TotalSeconds, 0, 0, resumes)));
+            progress.Line($"interrupted at step {trainer.Step} ({trainer.SamplesSeen} samples): checkpoint saved to {ckpt}");
+            throw new RunInterruptedException(folder.Path, trainer.Step);
         }
         catch (TrainingDivergedException e)
         {

@@ -101,6 +101,7 @@ public sealed class Trainer
         var sw = Stopwatch.StartNew();
         long total = TotalSteps;
         long evalEvery = Options.EvalEverySamples > 0 ? Math.Max(1, Options.EvalEverySamples / Options.BatchSize) : _batches.BatchesPerEpoch;
+        var logSteps = Options.EvalPerDecade > 0 ? LogSpacedSteps(evalEvery, Options.EvalPerDecade, total) : null;
         var lastReport = TimeSpan.Zero;
         while (_step < total)
         {
@@ -111,7 +112,7 @@ public sealed class Trainer
                 lastReport = sw.Elapsed;
                 onProgress(new TrainProgress(_step, total, _samples, _batches.Epoch, sw.Elapsed.TotalSeconds, RunningElbo));
             }
-            if (_step % evalEvery == 0 || _step == total)
+            if ((logSteps is null ? _step % evalEvery == 0 : logSteps.Contains(_step)) || _step == total)
             {
                 double seconds = sw.Elapsed.TotalSeconds; // the point's time excludes its own evaluation (as before)
                 long te = Stopwatch.GetTimestamp();
@@ -125,6 +126,20 @@ public sealed class Trainer
             }
         }
         onProgress?.Invoke(new TrainProgress(_step, total, _samples, _batches.Epoch, sw.Elapsed.TotalSeconds, RunningElbo));
+    }
+
+    /// <summary>Steps first x 10^(i/perDecade), rounded, i = 0, 1, ... below total (duplicates merged): the curve's
+    /// log-spaced evaluation points. A function of the options only, so a resumed run keeps the same points.</summary>
+    public static HashSet<long> LogSpacedSteps(long first, int perDecade, long total)
+    {
+        var steps = new HashSet<long>();
+        for (int i = 0; ; i++)
+        {
+            long s = (long)Math.Round(first * Math.Pow(10, (double)i / perDecade));
+            if (s >= total) break;
+            steps.Add(Math.Max(1, s));
+        }
+        return steps;
     }
 
     double RunningElbo => _runCount == 0 ? double.NaN : _runSum / _runCount;
@@ -183,6 +198,8 @@ public sealed class Trainer
             {
                 ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _unit.Optimizer.Steps,
                 ["batch.epoch"] = b.Epoch, ["batch.index"] = b.Index, ["batch.n"] = b.N, ["batch.size"] = b.BatchSize,
+                // The curve's running train bound, so a checkpoint between curve points (an interrupted run) resumes it exactly.
+                ["train.running.sum.bits"] = BitConverter.DoubleToInt64Bits(_runSum), ["train.running.count"] = _runCount,
             });
     }
 
@@ -202,6 +219,8 @@ public sealed class Trainer
         _batches.Restore(new BatchState((int)c.GetCounter("batch.n"), (int)c.GetCounter("batch.size"), (int)c.GetCounter("batch.epoch"),
                                         (int)c.GetCounter("batch.index"), c.GetRng("batch.shuffle"), c.GetRng("batch.binarize")));
         _step = c.GetCounter("step"); _samples = c.GetCounter("samples");
-        _runSum = 0; _runCount = 0;
+        // Checkpoints written at curve points (and by older versions) have an empty running sum.
+        _runSum = c.Counters.TryGetValue("train.running.sum.bits", out long bits) ? BitConverter.Int64BitsToDouble(bits) : 0;
+        _runCount = c.Counters.TryGetValue("train.running.count", out long count) ? count : 0;
     }
 }

@@ -89,7 +89,7 @@ public class CliTests
     {
         Assert.Equal(ExitCodes.Ok, Run("data", "list").Code);
         Assert.Contains("frey-face", Last.Out);
-        Assert.Contains("paper setup: grey, Gaussian decoder, 200 hidden", Last.Out);
+        Assert.Contains("paper setup: dequantized, Gaussian decoder, 200 hidden", Last.Out);
         Assert.Equal(ExitCodes.Usage, Run("eval").Code); // --run is required
         Assert.Contains("--run", Last.Err);
         var missing = Path.Combine(Path.GetTempPath(), "vae-no-such-run-" + Guid.NewGuid().ToString("N"));

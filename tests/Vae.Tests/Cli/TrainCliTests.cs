@@ -57,7 +57,7 @@ public class TrainCliTests
     [InlineData("binarized-mnist", DataVariant.StaticBinarized, Likelihood.Bernoulli, 784, 500)]
     [InlineData("caltech101-28", DataVariant.StaticBinarized, Likelihood.Bernoulli, 784, 500)]
     [InlineData("caltech101-16", DataVariant.StaticBinarized, Likelihood.Bernoulli, 256, 500)]
-    [InlineData("frey-face", DataVariant.Grey, Likelihood.Gaussian, 560, 200)]
+    [InlineData("frey-face", DataVariant.Dequantized, Likelihood.Gaussian, 560, 200)]
     public void Each_dataset_trains_with_its_catalog_setup_without_further_options(string dataset, DataVariant variant, Likelihood lik, int d, int hidden)
     {
         var o = Parse("--dataset", dataset).Options;
@@ -76,7 +76,7 @@ public class TrainCliTests
     [Theory]
     [InlineData("mnist", "gaussian", "likelihood Gaussian does not match the data variant dynamic-binarized")]
     [InlineData("binarized-mnist", "gaussian", "likelihood Gaussian does not match the data variant static-binarized")]
-    [InlineData("frey-face", "bernoulli", "likelihood Bernoulli does not match the data variant grey")]
+    [InlineData("frey-face", "bernoulli", "likelihood Bernoulli does not match the data variant dequantized")]
     public void A_mismatched_decoder_is_refused_unless_allowed_and_then_labelled(string dataset, string lik, string expected)
     {
         var e = Assert.Throws<UsageException>(() => Parse("--dataset", dataset, "--likelihood", lik));
@@ -85,7 +85,7 @@ public class TrainCliTests
 
         var o = Parse("--dataset", dataset, "--likelihood", lik, "--allow-mismatch").Options;
         string label = DataVariants.Label(o.Variant, o.Model.Likelihood == Likelihood.Bernoulli);
-        Assert.Equal(lik == "bernoulli" ? "grey (Bernoulli on grey levels)" : DataVariants.Label(o.Variant) + " (Gaussian on binary pixels)", label);
+        Assert.Equal(lik == "bernoulli" ? DataVariants.Label(o.Variant) + " (Bernoulli on grey levels)" : DataVariants.Label(o.Variant) + " (Gaussian on binary pixels)", label);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public class TrainCliTests
         Assert.Equal((OptimizerKind.Adagrad, 1.0), (o.Optimizer.Kind, o.Optimizer.WeightPrior));
         Assert.Equal((InitScheme.Normal, 0.01f), (o.Init, o.InitStd));
         Assert.Equal((560, 5, 200, Likelihood.Gaussian, true), (o.Model.D, o.Model.Dz, o.Model.EncoderHidden[0], o.Model.Likelihood, o.Model.SigmoidMean));
-        Assert.Equal(DataVariant.Grey, o.Variant);
+        Assert.Equal(DataVariant.Dequantized, o.Variant);
         Assert.True(c.ChooseStepSize);
         Assert.True(c.Resume);
         Assert.Equal(Presets.Paper(new TrainOptions { Dataset = "frey-face", Model = new ModelSpec { Dz = 5 } }), o);
