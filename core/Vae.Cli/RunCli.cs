@@ -56,7 +56,8 @@ public sealed class EvalCli
         {
             if (done < total && (sw.Elapsed - last).TotalSeconds < 5) return;
             last = sw.Elapsed;
-            err.WriteLine($"hmc estimator: {done}/{total} datapoints, {sw.Elapsed.TotalSeconds:F0} s, ETA {sw.Elapsed.TotalSeconds * (total - done) / done:F0} s");
+            if (done == 0) return;
+            err.WriteLine($"hmc estimator: {100.0 * done / total:F1} %, {sw.Elapsed.TotalSeconds:F0} s, ETA {sw.Elapsed.TotalSeconds * (total - done) / done:F0} s");
         };
     }
 }

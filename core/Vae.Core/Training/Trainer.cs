@@ -53,7 +53,8 @@ public sealed class Trainer
         if (options.TrainLimit > 0 && options.TrainLimit < data.Train.N) data = data with { Train = data.Train.Slice(0, options.TrainLimit) };
         Data = data;
         _unit = TrainingStep.For(options, blas, data.Train.N);
-        _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches);
+        // Prefetch: the next batch (shuffle, binarization) is drawn on a pool thread during this step (issue 11).
+        _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches, prefetch: true);
         _x = new float[options.BatchSize * options.Model.D];
         _blas = blas;
         // L = 1 bounds only: decoder workspaces of 100 rows. The importance-sampling evaluator (100 x 100 decoder rows,
@@ -168,10 +169,25 @@ public sealed class Trainer
     public ElboResult TestElbo(int limit = 0) => _eval.Elbo(Theta, Rows(Data.Test, limit), new Rng(Options.Seed, RngStream.Eval));
 
     /// <summary>The same on the training split (dynamically binarized data is evaluated on grey levels binarized once, seeded).</summary>
+    /// <remarks>The split is read (and binarized) 1,000 rows at a time, with the same draws as DataVariants.BinarizeFixed on
+    /// the whole split and the same bits as one Elbo call: no full-size float copy (MNIST's would be 188 MB).</remarks>
     public ElboResult TrainElbo(int limit = 0)
     {
-        var train = Data.BinarizeBatches ? DataVariants.BinarizeFixed(Data.Train, Options.Seed, DataSplit.Train) : Data.Train;
-        return _eval.Elbo(Theta, Rows(train, limit), new Rng(Options.Seed, RngStream.Eval));
+        var noise = new Rng(Options.Seed, RngStream.Eval);
+        var train = Data.Train;
+        int n = limit > 0 ? Math.Min(limit, train.N) : train.N, piece = 1000;
+        var binarize = new Rng(Options.Seed, DataVariants.FixedStream(DataSplit.Train));
+        var buf = new float[Math.Min(piece, n) * train.D];
+        var sums = new ElboSums();
+        for (int start = 0; start < n; start += piece)
+        {
+            int count = Math.Min(piece, n - start);
+            var x = buf.AsSpan(0, count * train.D);
+            train.CopyRows(start, count, x);
+            if (Data.BinarizeBatches) binarize.FillBernoulli(x, x); // in place: each p is read before its draw is stored
+            _eval.Accumulate(Theta, x, noise, ref sums);
+        }
+        return sums.Result(1);
     }
 
     /// <summary>Importance-sampled log p(x) on the test split with K samples.</summary>
