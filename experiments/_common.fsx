@@ -31,13 +31,18 @@ let scriptFailure (code: int) (message: string) : 'a =
         exit code
     else failwith message
 
-/// Execution settings: --full, --shard i/n, --parallel N, --blas-threads N, --results DIR, --data DIR, --dry-run
-/// (`dotnet fsi experiments/<script>.fsx --help` lists them with their defaults).
+/// Where points run (--launcher local|slurm and its options, --status, --point): taken out of the arguments first.
+let launch =
+    try Launcher.parse (fsi.CommandLineArgs |> Array.skip 1 |> List.ofArray)
+    with :? ArgumentException as e -> scriptFailure 2 $"{e.Message}\n{Launcher.usage}"
+
+/// Execution settings: --full, --shard i/n, --parallel N, --blas-threads N, --seeds N, --results DIR, --data DIR,
+/// --dry-run (`dotnet fsi experiments/<script>.fsx -- --help` lists them, and the launcher's, with their defaults).
 let settings =
-    try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) (fsi.CommandLineArgs |> Array.skip 1)
+    try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) launch.SettingsArgs
     with
     | HelpRequested text when runningAsScript ->
-        printfn "%s" text
+        printfn "%s\n\n%s" text Launcher.usage
         exit 0
     | :? ArgumentException as e -> scriptFailure 2 e.Message
 
@@ -62,14 +67,29 @@ let run (cfg: Config) : FinishedRun =
     | _, (id, msg) :: _ -> failwithf "run %s failed: %s" id msg
     | _ -> failwithf "run %s produced no result" (Config.runId cfg)
 
+/// Whether this invocation ends with the results here (local, or Slurm with --wait): tables and the report are written.
+let tabulates = match launch.Mode with LaunchMode.Local -> true | LaunchMode.Slurm o -> o.Wait | _ -> false
+
 /// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv (every run), versus.csv (A vs B
 /// with seed statistics) and results.md, prints the table, and returns the runs as a frame (key: run id). A failed
 /// point fails the script (exit 1 in a script run, an exception in a session) after printing what finished; a re-run
 /// retries only the failures.
+/// With --launcher slurm: submits the unfinished points as one job array instead (with --wait: waits, then tables as
+/// here); --point EXP:I (an array task) trains one point and exits; --status prints each point's state.
 let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
-    let r = Sweep.run (printfn "%s") settings backend experiment grid
+    let r =
+        match launch.Mode with
+        | LaunchMode.Local -> Sweep.run (printfn "%s") settings backend experiment grid
+        | _ ->
+            // An array task stops on SIGTERM / Slurm's warning with a checkpoint: the core backend can, a stand-in cannot.
+            let pointBackend tok = if obj.ReferenceEquals(backend, core) then CoreBackend.cancellable tok else backend
+            let command = Launcher.fsiCommand fsi.CommandLineArgs[0]
+            match Launcher.handle (printfn "%s") settings launch command pointBackend experiment grid with
+            | ExitWith code when runningAsScript -> exit code
+            | ExitWith code -> failwithf "the launcher ended this invocation (exit code %d): nothing to tabulate in a session" code
+            | Continue r -> r
     let runs = Tables.runs r.Runs
-    if not settings.DryRun && not r.Runs.IsEmpty then
+    if tabulates && not settings.DryRun && not r.Runs.IsEmpty then
         let suffix = settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue ""
         let dir = Path.Combine(settings.ResultsRoot, experiment)
         Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (runs |> Frame.dropCol "Setting")
@@ -91,6 +111,8 @@ let versusTable (runs: Deedle.Frame<string, string>) =
     else Tables.markdown (Tables.format "A" "B" vs) + "\n" + Stats.rule + "\n" + Tables.provenance runs + "\n"
 
 /// Regenerates results/REPORT.md and results/report.html from every finished run.
+/// Nothing new to report while points are only being submitted, inspected or run one at a time.
 let report () =
-    let md, html = Report.write settings.ResultsRoot
-    printfn "report: %s\n        %s" md html
+    if tabulates then
+        let md, html = Report.write settings.ResultsRoot
+        printfn "report: %s\n        %s" md html

@@ -187,20 +187,28 @@ module Config =
         slug + "-" + hash c
 
     /// Clear errors for settings no run can use, naming the field and the value found.
+    /// Clear errors for settings no run can use, naming the field and the value found. The rules and messages are the
+    /// core's (Vae.Core.Inputs: the same limits `vae train` applies); the canonical text says which point it was.
     let validate (c: Config) =
-        let fail (msg: string) = invalidArg "config" (msg + " in " + canonical c)
-        if String.IsNullOrWhiteSpace c.Dataset then fail "dataset is empty"
-        if c.Dz < 1 then fail $"Dz ({c.Dz}) must be >= 1"
-        if c.L < 1 then fail $"L ({c.L}) must be >= 1"
-        if c.BatchSize < 1 then fail $"batch size M ({c.BatchSize}) must be >= 1"
-        if List.isEmpty c.Hidden || c.Hidden |> List.exists (fun h -> h < 1) then
-            fail $"hidden sizes {c.Hidden} must be a non-empty list of positive sizes"
-        if not (c.LearningRate > 0.0) then fail $"learning rate ({num c.LearningRate}) must be > 0"
-        if not (c.InitStd > 0.0) then fail $"init std ({num c.InitStd}) must be > 0"
-        if c.TrainSamples < 1L then fail $"train samples ({c.TrainSamples}) must be >= 1"
-        if c.EvalK < 0 || c.EvalPoints < 0 then fail $"EvalK ({c.EvalK}) and EvalPoints ({c.EvalPoints}) must be >= 0"
-        if c.Seed < 0 then fail $"seed ({c.Seed}) must be >= 0"
-        if c.TrainLimit < 0 then fail $"train limit ({c.TrainLimit}) must be >= 0"
+        let check (f: unit -> 'a) =
+            try f () |> ignore
+            with :? Vae.Core.Inputs.InputException as e ->
+                raise (Vae.Core.Inputs.InputException(e.Option, e.Message + " (in " + canonical c + ")"))
+        let limit key = Vae.Core.Inputs.OptionLimits.For key
+        let chk (name: string) (v: float) (l: Vae.Core.Inputs.Limit) = check (fun () -> Vae.Core.Inputs.Input.Check(name, v, l))
+        check (fun () -> Vae.Core.Inputs.Input.Name("Dataset", c.Dataset))
+        chk "Dz" (float c.Dz) (limit "dz")
+        chk "L" (float c.L) (limit "samples")
+        chk "BatchSize" (float c.BatchSize) (limit "batch")
+        if List.isEmpty c.Hidden then check (fun () -> raise (Vae.Core.Inputs.Input.Error("Hidden", "needs at least one hidden layer size, e.g. [ 500 ]")))
+        for h in c.Hidden do chk "Hidden" (float h) (limit "hidden")
+        chk "LearningRate" c.LearningRate (limit "lr")
+        chk "InitStd" c.InitStd (limit "init-std")
+        chk "TrainSamples" (float c.TrainSamples) (Vae.Core.Inputs.Limit(1.0, (limit "max-samples").Max))
+        chk "EvalK" (float c.EvalK) (limit "final-k")
+        chk "EvalPoints" (float c.EvalPoints) (limit "eval-limit")
+        chk "Seed" (float c.Seed) (Vae.Core.Inputs.Limit(0.0, float Int32.MaxValue))
+        chk "TrainLimit" (float c.TrainLimit) (Vae.Core.Inputs.Limit(0.0, float Int32.MaxValue))
         c
 
     /// The core's options for a config on data of dimension d (the one mapping F# -> C#). The decoder mirrors

@@ -76,18 +76,24 @@ module CoreBackend =
     /// Trains and evaluates one config with the core's RunDriver into ctx.Dir: the one function every script's run
     /// goes through. A folder left by a killed attempt (checkpoint, no metrics.json) continues from its checkpoint.
     /// provider: "auto" (MKL -> OpenBLAS -> managed, or env VAE_BLAS), "mkl", "openblas" or "managed".
-    let runWith (provider: string) (ctx: RunContext) (cfg: Config) : TrainResult =
+    /// cancel (a Slurm warning signal or SIGTERM in an array task) stops training at the next step with a checkpoint
+    /// of that step and raises Vae.Core.Runs.RunInterruptedException; running the point again resumes bit-exactly.
+    let runCancellable (provider: string) (cancel: Threading.CancellationToken) (ctx: RunContext) (cfg: Config) : TrainResult =
         let cfg = Config.validate cfg
         let data = DataVariants.Prepare(dataset cfg.Dataset ctx.DataDir, cfg.Variant, uint64 cfg.Seed)
         let options = Config.toTrainOptions data.Train.D ctx.DataDir cfg
         let blas = BlasResolver.Create(BlasOptions(provider, Nullable ctx.BlasThreads))
         Directory.CreateDirectory ctx.Dir |> ignore
         use log = new LineWriter($"       {RunStore.fileName ctx.Dir}: ", ctx.Log)
-        try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true)
+        try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true, cancel = cancel)
         finally
             match blas with
             | :? IDisposable as d -> d.Dispose() // the managed provider's worker threads
             | _ -> ()
+
+    /// runCancellable, never cancelled.
+    let runWith (provider: string) (ctx: RunContext) (cfg: Config) : TrainResult =
+        runCancellable provider Threading.CancellationToken.None ctx cfg
 
     /// Trains with the provider the resolver picks (MKL -> OpenBLAS -> managed; env VAE_BLAS overrides).
     let run (ctx: RunContext) (cfg: Config) : TrainResult = runWith "auto" ctx cfg
@@ -108,3 +114,6 @@ module CoreBackend =
 
     /// The backend sweeps use.
     let backend: Backend = backendWith "auto"
+
+    /// The backend sweeps use, stopping (with a checkpoint) when cancel fires: what a Slurm array task runs.
+    let cancellable (cancel: Threading.CancellationToken) : Backend = { backend with Run = runCancellable "auto" cancel }

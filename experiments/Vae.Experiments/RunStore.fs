@@ -75,15 +75,29 @@ module RunStore =
     /// Writes via a temp file in the same folder and a rename (the core's AtomicFile), so readers never see half a file.
     let writeAtomic (path: string) (text: string) = AtomicFile.WriteAllText(path, text)
 
-    let runDir (root: string) (experiment: string) (runId: string) = Path.Combine(root, experiment, runId)
+    /// root/experiment/runId, with both names checked by the core (nothing may leave root; no symlinked run folders).
+    let runDir (root: string) (experiment: string) (runId: string) =
+        Vae.Core.Inputs.FileKinds.RunFolderPath(root, experiment, runId, "--results", "experiment", "run id")
     let isFinished (dir: string) = File.Exists(Path.Combine(dir, MetricsFile))
 
-    /// Empties a folder left by a killed or failed run (no metrics.json) so its point starts clean.
-    /// Returns true when stale files were removed.
+    /// The run-folder lock files (Vae.Core.IO.RunLock), which are never deleted: see RunLock.
+    let private isLockFile (path: string) =
+        let n = fileName path
+        n = RunLock.FileName || n = RunLock.HolderFile
+
+    /// True when dir holds anything besides its lock files (a started run).
+    let hasContent (dir: string) =
+        Directory.Exists dir && Directory.EnumerateFileSystemEntries dir |> Seq.exists (isLockFile >> not)
+
+    /// Empties a folder left by a killed or failed run (no metrics.json) so its point starts clean; the lock files
+    /// stay (the caller may hold the lock). Returns true when stale files were removed.
     let prepare (dir: string) =
         if isFinished dir then invalidOp $"{dir} already holds {MetricsFile}: a finished run is never overwritten"
-        let stale = Directory.Exists dir && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries dir))
-        if stale then Directory.Delete(dir, true)
+        let stale = hasContent dir
+        if stale then
+            for e in Directory.EnumerateFileSystemEntries dir |> Array.ofSeq do
+                if not (isLockFile e) then
+                    if Directory.Exists e then Directory.Delete(e, true) else File.Delete e
         Directory.CreateDirectory dir |> ignore
         stale
 

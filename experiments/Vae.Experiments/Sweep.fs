@@ -32,8 +32,11 @@ type Plan =
 type SweepResult =
     { Runs: FinishedRun list
       Ran: int
+      /// Points found finished: before the sweep, or by another process while this one waited for their lock.
       Skipped: int
-      Failed: (string * string) list }
+      Failed: (string * string) list
+      /// Points stopped on request (cancellation) with a checkpoint saved: neither failed nor finished.
+      Interrupted: string list }
 
 module Sweep =
     /// Every n-th item starting at the i-th (1-based), by position in the whole grid: shards 1..n partition it.
@@ -44,8 +47,7 @@ module Sweep =
 
     /// Ids, folders, shard and finished state for a grid; configs are validated here, before anything runs.
     let plan (settings: Settings) (experiment: string) (grid: Config list) =
-        if String.IsNullOrWhiteSpace experiment || experiment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 then
-            invalidArg "experiment" $"experiment name '{experiment}' must be a plain folder name"
+        Vae.Core.Inputs.Input.Name("experiment", experiment) |> ignore
         let grid = match settings.Seeds with Some n -> Config.withSeeds n grid | None -> grid
         let unique = grid |> List.map Config.validate |> List.distinctBy Config.runId
         let all =
@@ -95,7 +97,7 @@ module Sweep =
     let private runPoint (settings: Settings) (backend: Backend) (blas: string) (command: string) (experiment: string)
                          (log: string -> unit) (pt: Point) =
         if backend.OwnsFolder then
-            if Directory.Exists pt.Dir && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries pt.Dir)) then
+            if RunStore.hasContent pt.Dir then
                 log $"   {pt.RunId}: continuing an unfinished earlier attempt"
             Directory.CreateDirectory pt.Dir |> ignore
             File.Delete(Path.Combine(pt.Dir, RunStore.ErrorFile))
@@ -119,10 +121,16 @@ module Sweep =
 
     /// Executes the plan's unfinished points, settings.Parallel at a time, and reads back every finished row
     /// of this shard. A failing point leaves error.txt and no metrics.json, so the next invocation retries it.
-    let execute (log: string -> unit) (settings: Settings) (backend: Backend) (p: Plan) =
+    /// Each point is trained under its run-folder lock (Vae.Core.IO.RunLock): a point another process (a second
+    /// sweep, a Slurm task) is training is put last and then waited for; one found finished then counts as reused,
+    /// never as failed. cancel stops the running points at their next step with a checkpoint (Interrupted).
+    let executeWith (cancel: CancellationToken) (log: string -> unit) (settings: Settings) (backend: Backend) (p: Plan) =
         let gate = obj ()
         let say (s: string) = lock gate (fun () -> log s)
         let failed = ConcurrentBag<string * string>()
+        let interrupted = ConcurrentBag<string>()
+        let mutable ran = 0
+        let mutable reused = 0
         if not settings.DryRun && not p.Todo.IsEmpty then
             let blas = backend.Describe settings.BlasThreads
             let command = RunStore.command ()
@@ -130,35 +138,78 @@ module Sweep =
             let clock = Stopwatch.StartNew()
             let mutable started = 0
             let mutable finished = 0
-            let work (pt: Point) =
+            let deferred = ConcurrentQueue<Point>()
+            let train (pt: Point) =
                 let k = Interlocked.Increment(&started)
                 say $"[{k,3}/{total}] start {pt.RunId}"
                 let t = Stopwatch.StartNew()
                 try
                     let out = runPoint settings backend blas command p.Experiment say pt
                     let d = Interlocked.Increment(&finished)
+                    Interlocked.Increment(&ran) |> ignore
                     let el = clock.Elapsed.TotalSeconds
                     let eta = el / float d * float (total - d)
                     say $"[{d,3}/{total}] done  {pt.RunId} in {duration t.Elapsed.TotalSeconds}: test ELBO {out.TestElbo:F2}, log p(x) {out.LogPx:F2} (elapsed {duration el}, ETA {duration eta})"
-                with e ->
+                with
+                | :? OperationCanceledException as e when cancel.IsCancellationRequested ->
+                    let d = Interlocked.Increment(&finished)
+                    interrupted.Add pt.RunId
+                    say $"[{d,3}/{total}] interrupted {pt.RunId}: {e.Message}"
+                | e ->
                     let d = Interlocked.Increment(&finished)
                     failed.Add((pt.RunId, e.Message))
                     try RunStore.writeAtomic (Path.Combine(pt.Dir, RunStore.ErrorFile)) (e.ToString()) with _ -> ()
                     say $"[{d,3}/{total}] FAILED {pt.RunId}: {e.Message}"
+            // Under the point's lock: a point finished by another process meanwhile is reused, else trained here.
+            let work (held: Vae.Core.IO.RunLock) (pt: Point) =
+                use _ = held
+                if RunStore.isFinished pt.Dir then
+                    let d = Interlocked.Increment(&finished)
+                    Interlocked.Increment(&reused) |> ignore
+                    say $"[{d,3}/{total}] reused {pt.RunId}: finished by another process meanwhile"
+                else train pt
+            let firstPass (pt: Point) =
+                match Vae.Core.IO.RunLock.TryAcquire pt.Dir with
+                | null ->
+                    say $"   {pt.RunId}: being trained by another process ({Vae.Core.IO.RunLock.Holder pt.Dir}); coming back to it last"
+                    deferred.Enqueue pt
+                | held -> if cancel.IsCancellationRequested then held.Dispose() else work held pt
+            let secondPass (pt: Point) =
+                let held =
+                    try
+                        Vae.Core.IO.RunLock.Acquire(pt.Dir, Timeout.InfiniteTimeSpan,
+                                                    (fun h -> say $"   {pt.RunId}: waiting for the other process ({h})"), cancel)
+                        |> Some
+                    with :? OperationCanceledException -> None
+                match held with
+                | Some h -> work h pt
+                | None -> interrupted.Add pt.RunId
             let opts = ParallelOptions(MaxDegreeOfParallelism = settings.Parallel)
             // NoBuffering: workers take points one at a time, in plan order.
             let source = Partitioner.Create(p.Todo, EnumerablePartitionerOptions.NoBuffering)
-            Parallel.ForEach(source, opts, work) |> ignore
+            Parallel.ForEach(source, opts, firstPass) |> ignore
+            if not deferred.IsEmpty then
+                Parallel.ForEach(Partitioner.Create(List.ofSeq deferred, EnumerablePartitionerOptions.NoBuffering), opts, secondPass) |> ignore
         let runs = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.read pt.Dir)
         { Runs = runs
-          Ran = if settings.DryRun then 0 else p.Todo.Length - failed.Count
-          Skipped = p.Finished.Length
-          Failed = failed |> Seq.sortBy fst |> List.ofSeq }
+          Ran = ran
+          Skipped = p.Finished.Length + reused
+          Failed = failed |> Seq.sortBy fst |> List.ofSeq
+          Interrupted = interrupted |> Seq.sort |> List.ofSeq }
+
+    /// executeWith, never cancelled.
+    let execute (log: string -> unit) (settings: Settings) (backend: Backend) (p: Plan) =
+        executeWith CancellationToken.None log settings backend p
+
+    /// The closing line of a sweep (tests and suites match it).
+    let summary (experiment: string) (r: SweepResult) =
+        let stopped = if r.Interrupted.IsEmpty then "" else $", {r.Interrupted.Length} interrupted (checkpoint saved)"
+        $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed{stopped}; {r.Runs.Length} finished runs"
 
     /// Plan, print the plan, execute, and summarise: what a script's `sweep` does.
     let run (log: string -> unit) (settings: Settings) (backend: Backend) (experiment: string) (grid: Config list) =
         let p = plan settings experiment grid
         log (describe settings backend p)
         let r = execute log settings backend p
-        log $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed; {r.Runs.Length} finished runs"
+        log (summary experiment r)
         r

@@ -65,7 +65,7 @@ let tests =
             let text = File.ReadAllText md
             Expect.stringContains text "## sweep-dz (main experiment)" "experiment section"
             Expect.stringContains text "## sweep-dataset" "second experiment"
-            Expect.stringContains text "| frey-face/grey | 2 | 1 | A |" "frey row"
+            Expect.stringContains text "| frey-face/dequantized | 2 | 1 | A |" "frey row"
             Expect.stringContains text "| A | B | A − B | exceeds seed spread? |" "A vs B table"
             Expect.stringContains text Stats.rule "the rule is stated with the table"
             Expect.stringContains text "(sweep-dz/" "relative image link"

@@ -81,11 +81,12 @@ public static class Catalog
     // Paper setups. MNIST-like grey data: Bernoulli decoder on dynamically binarized pixels (the paper does not say how
     // grey levels became binary; a fresh draw per batch is a proper likelihood and common practice), 500 hidden units,
     // validation merged into training (the paper's 60,000 MNIST training images). Binary data: their own pixels.
-    // Frey Face: Gaussian decoder with sigmoid mean on grey levels, 200 hidden units (Appendix C.2, §5); its valid frames
-    // are merged into training too (the F# sweeps always did; the paper states no split).
+    // Frey Face: Gaussian decoder with sigmoid mean, 200 hidden units (Appendix C.2, §5), on its 8-bit grey levels
+    // dequantized to (v + u) / 256 (unstated in the paper; raw levels let the density grow without bound on levels many
+    // frames share exactly, see DataVariant.Dequantized); its valid frames are merged into training too (no split stated).
     static readonly PaperSetup GreyAsBinary = new(DataVariant.DynamicBinarized, 500, ValidationSplit.MergeIntoTrain, SigmoidMean: true);
     static readonly PaperSetup OwnBinary = new(DataVariant.StaticBinarized, 500, ValidationSplit.MergeIntoTrain, SigmoidMean: true);
-    static readonly PaperSetup FreyGrey = new(DataVariant.Grey, 200, ValidationSplit.MergeIntoTrain, SigmoidMean: true);
+    static readonly PaperSetup FreyDequantized = new(DataVariant.Dequantized, 200, ValidationSplit.MergeIntoTrain, SigmoidMean: true);
 
     static readonly SplitRule MnistSplit = new(SplitKind.LastOfTrain, 10_000, 10_000, 0,
         "train = first 50,000 of the official 60,000 training images, valid = their last 10,000, test = the official 10,000");
@@ -132,7 +133,7 @@ public static class Catalog
                 "265a83a23adb081755cd3de375509828e690324d1d60f076b8ecebc840d59c64", Roweis)],
             new(SplitKind.SeededPermutation, 200, 200, FreyFaceSplitSeed,
                 $"no official split: frames permuted by Rng(seed {FreyFaceSplitSeed}, stream Split); first 1,565 train, next 200 valid, last 200 test"),
-            "grey levels value/255 in [0, 1]; variable ff (560 x 1965), one image per column, each column row-major 28 x 20 upright; no labels", FreyGrey),
+            "grey levels value/255 in [0, 1]; variable ff (560 x 1965), one image per column, each column row-major 28 x 20 upright; no labels", FreyDequantized),
     ];
 
     /// <summary>The dataset called <paramref name="name"/> (case-insensitive); an unknown name lists the known ones.</summary>

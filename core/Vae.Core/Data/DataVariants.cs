@@ -17,6 +17,11 @@ public enum DataVariant
     FixedBinarized,
     /// <summary>The dataset's own binary pixels (binarized-mnist files, Caltech silhouettes).</summary>
     StaticBinarized,
+    /// <summary>8-bit grey levels v in 0..255 made continuous: x = (v + u) / 256 with u ~ U(0, 1), one seeded draw per
+    /// pixel of every split at load (Theis et al. 2016). A continuous density on x then bounds the discrete
+    /// log-probability of v: log P(v) >= E_u log p(x) - D log 256. Without it a Gaussian decoder can put unbounded
+    /// density on grey levels shared exactly by many images (Frey Face: 256 levels, 1,965 frames).</summary>
+    Dequantized,
 }
 
 /// <summary>Which split a fixed binarization is for (each split has its own random stream).</summary>
@@ -28,7 +33,7 @@ public sealed record PreparedData(Dataset Source, DataVariant Variant, ulong See
 {
     /// <summary>One line for manifests: dataset description plus variant and seed.</summary>
     public string Describe() => $"{Source.Describe()}; variant: {DataVariants.Describe(Variant)}" +
-        (Variant is DataVariant.DynamicBinarized or DataVariant.FixedBinarized ? $", seed {Seed}" : "");
+        (Variant is DataVariant.DynamicBinarized or DataVariant.FixedBinarized or DataVariant.Dequantized ? $", seed {Seed}" : "");
 }
 
 /// <summary>Names, checks and preparation of <see cref="DataVariant"/>s.</summary>
@@ -41,6 +46,7 @@ public static class DataVariants
         DataVariant.DynamicBinarized => "dynamic-binarized",
         DataVariant.FixedBinarized => "fixed-binarized",
         DataVariant.StaticBinarized => "static-binarized",
+        DataVariant.Dequantized => "dequantized",
         _ => throw new ArgumentOutOfRangeException(nameof(v), v, "unknown data variant"),
     };
 
@@ -48,9 +54,12 @@ public static class DataVariants
     /// Bernoulli decoder, "grey (Bernoulli on grey levels)", and binary pixels fed to a Gaussian one,
     /// "dynamic-binarized (Gaussian on binary pixels)".</summary>
     public static string Label(DataVariant v, bool bernoulliDecoder) =>
-        v == DataVariant.Grey && bernoulliDecoder ? "grey (Bernoulli on grey levels)"
-        : v != DataVariant.Grey && !bernoulliDecoder ? Label(v) + " (Gaussian on binary pixels)"
+        IsGreyLevels(v) && bernoulliDecoder ? Label(v) + " (Bernoulli on grey levels)"
+        : !IsGreyLevels(v) && !bernoulliDecoder ? Label(v) + " (Gaussian on binary pixels)"
         : Label(v);
+
+    /// <summary>True for the variants whose pixels are grey levels (raw or dequantized), false for binary ones.</summary>
+    public static bool IsGreyLevels(DataVariant v) => v is DataVariant.Grey or DataVariant.Dequantized;
 
     /// <summary>A sentence describing the variant, for manifests.</summary>
     public static string Describe(DataVariant v) => v switch
@@ -60,6 +69,8 @@ public static class DataVariants
                                         "valid/test binarized once, seeded)",
         DataVariant.FixedBinarized => "fixed binarization (one seeded Bernoulli sample of each pixel, all splits)",
         DataVariant.StaticBinarized => "statically binarized (the dataset's own binary pixels)",
+        DataVariant.Dequantized => "dequantized grey levels (v + u) / 256, u ~ U(0, 1) drawn once per pixel of every split, seeded; " +
+                                   "a continuous density on [0, 1]",
         _ => throw new ArgumentOutOfRangeException(nameof(v), v, "unknown data variant"),
     };
 
@@ -70,7 +81,8 @@ public static class DataVariants
         "dynamic" or "dynamic-binarized" => DataVariant.DynamicBinarized,
         "fixed" or "fixed-binarized" => DataVariant.FixedBinarized,
         "static" or "static-binarized" => DataVariant.StaticBinarized,
-        _ => throw new ArgumentException($"unknown data variant '{s}': expected grey, dynamic-binarized, fixed-binarized or static-binarized"),
+        "dequantized" => DataVariant.Dequantized,
+        _ => throw new ArgumentException($"unknown data variant '{s}': expected grey, dynamic-binarized, fixed-binarized, static-binarized or dequantized"),
     };
 
     /// <summary>Throws unless <paramref name="v"/> makes sense for <paramref name="info"/>: binary datasets take only
@@ -96,9 +108,32 @@ public static class DataVariants
         var (min, max) = set.Range();
         if (set.N > 0 && (min < 0 || max > 1))
             throw new ArgumentException($"binarization needs pixels in [0, 1], found [{min}, {max}]");
-        var x = new float[set.X.LongLength]; // [N, D]
-        new Rng(seed, FixedStream(split)).FillBernoulli(set.X, x);
+        var x = new float[(long)set.N * set.D]; // [N, D]
+        var rng = new Rng(seed, FixedStream(split));
+        if (set.HasLevels) rng.FillBernoulli(set.Levels, ImageSet.Level, x); // same draws, no float copy of the levels
+        else rng.FillBernoulli(set.X, x);
         return new ImageSet(x, set.N, set.Rows, set.Cols, set.Labels);
+    }
+
+    /// <summary>Stream id of the dequantization noise of <paramref name="split"/> (0x200 + split): distinct from every
+    /// <see cref="RngStream"/> and from the fixed binarization streams.</summary>
+    public static ulong DequantizeStream(DataSplit split) => 0x200UL | (ulong)split;
+
+    /// <summary>A copy of <paramref name="set"/> (8-bit grey levels v / 255) with each pixel replaced by (v + u) / 256,
+    /// u ~ U(0, 1) from <c>new Rng(seed, DequantizeStream(split))</c> in row-major order.</summary>
+    /// <exception cref="ArgumentException">A pixel that is not v / 255 for a whole v in 0..255 (names the pixel).</exception>
+    public static ImageSet Dequantize(ImageSet set, ulong seed, DataSplit split)
+    {
+        var u = new float[set.X.LongLength]; // [N, D]
+        new Rng(seed, DequantizeStream(split)).FillUniform(u);
+        for (long i = 0; i < u.LongLength; i++)
+        {
+            float v = MathF.Round(set.X[i] * 255f);
+            if (v < 0 || v > 255 || MathF.Abs(v - set.X[i] * 255f) > 1e-3f)
+                throw new ArgumentException($"dequantization needs 8-bit grey levels v/255, found {set.X[i]} at row {i / set.D}, pixel {i % set.D}");
+            u[i] = (v + u[i]) / 256f;
+        }
+        return new ImageSet(u, set.N, set.Rows, set.Cols, set.Labels);
     }
 
     /// <summary>The splits of <paramref name="ds"/> for <paramref name="v"/> (validated first). Seeded variants use
@@ -113,6 +148,8 @@ public static class DataVariants
                 BinarizeFixed(ds.Valid, seed, DataSplit.Valid), BinarizeFixed(ds.Test, seed, DataSplit.Test), true),
             DataVariant.FixedBinarized => new(ds, v, seed, BinarizeFixed(ds.Train, seed, DataSplit.Train),
                 BinarizeFixed(ds.Valid, seed, DataSplit.Valid), BinarizeFixed(ds.Test, seed, DataSplit.Test), false),
+            DataVariant.Dequantized => new(ds, v, seed, Dequantize(ds.Train, seed, DataSplit.Train),
+                Dequantize(ds.Valid, seed, DataSplit.Valid), Dequantize(ds.Test, seed, DataSplit.Test), false),
             _ => throw new ArgumentOutOfRangeException(nameof(v), v, "unknown data variant"),
         };
     }

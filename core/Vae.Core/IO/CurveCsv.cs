@@ -64,6 +64,9 @@ public sealed class CurveCsv
     public static CurveRows Read(string path, IReadOnlyList<string>? expectedFields = null)
     {
         string full = System.IO.Path.GetFullPath(path);
+        var kind = Inputs.FileKinds.Of(full);
+        if (kind is not (Inputs.FileKind.Regular or Inputs.FileKind.Missing)) // missing: ReadAllLines says so
+            throw new FormatException($"curve '{full}' is {Inputs.FileKinds.Describe(kind)}, expected a CSV file");
         string[] lines = File.ReadAllLines(full);
         string header = lines.Length == 0 ? "" : lines[0];
         if (expectedFields is not null && header != string.Join(',', expectedFields))

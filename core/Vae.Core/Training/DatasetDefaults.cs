@@ -9,8 +9,10 @@ namespace Vae.Core.Training;
 /// <summary>Per-dataset defaults from <see cref="Catalog"/>, for the CLI, the paper preset and the F# layer alike.</summary>
 public static class DatasetDefaults
 {
-    /// <summary>The likelihood that models <paramref name="v"/>: Gaussian for grey levels, Bernoulli for (binarized) binary pixels.</summary>
-    public static Likelihood LikelihoodFor(DataVariant v) => v == DataVariant.Grey ? Likelihood.Gaussian : Likelihood.Bernoulli;
+    /// <summary>The likelihood that models <paramref name="v"/>: Gaussian for grey levels (raw or dequantized), Bernoulli
+    /// for (binarized) binary pixels.</summary>
+    public static Likelihood LikelihoodFor(DataVariant v) =>
+        DataVariants.IsGreyLevels(v) ? Likelihood.Gaussian : Likelihood.Bernoulli;
 
     /// <summary>True when <paramref name="l"/> is not the likelihood of <paramref name="v"/> (Gaussian on binary pixels,
     /// Bernoulli on grey levels): refused unless <see cref="TrainOptions.AllowMismatch"/>, then labelled.</summary>

@@ -57,7 +57,7 @@ public class TrainCliTests
     [InlineData("binarized-mnist", DataVariant.StaticBinarized, Likelihood.Bernoulli, 784, 500)]
     [InlineData("caltech101-28", DataVariant.StaticBinarized, Likelihood.Bernoulli, 784, 500)]
     [InlineData("caltech101-16", DataVariant.StaticBinarized, Likelihood.Bernoulli, 256, 500)]
-    [InlineData("frey-face", DataVariant.Grey, Likelihood.Gaussian, 560, 200)]
+    [InlineData("frey-face", DataVariant.Dequantized, Likelihood.Gaussian, 560, 200)]
     public void Each_dataset_trains_with_its_catalog_setup_without_further_options(string dataset, DataVariant variant, Likelihood lik, int d, int hidden)
     {
         var o = Parse("--dataset", dataset).Options;
@@ -76,7 +76,7 @@ public class TrainCliTests
     [Theory]
     [InlineData("mnist", "gaussian", "likelihood Gaussian does not match the data variant dynamic-binarized")]
     [InlineData("binarized-mnist", "gaussian", "likelihood Gaussian does not match the data variant static-binarized")]
-    [InlineData("frey-face", "bernoulli", "likelihood Bernoulli does not match the data variant grey")]
+    [InlineData("frey-face", "bernoulli", "likelihood Bernoulli does not match the data variant dequantized")]
     public void A_mismatched_decoder_is_refused_unless_allowed_and_then_labelled(string dataset, string lik, string expected)
     {
         var e = Assert.Throws<UsageException>(() => Parse("--dataset", dataset, "--likelihood", lik));
@@ -85,7 +85,7 @@ public class TrainCliTests
 
         var o = Parse("--dataset", dataset, "--likelihood", lik, "--allow-mismatch").Options;
         string label = DataVariants.Label(o.Variant, o.Model.Likelihood == Likelihood.Bernoulli);
-        Assert.Equal(lik == "bernoulli" ? "grey (Bernoulli on grey levels)" : DataVariants.Label(o.Variant) + " (Gaussian on binary pixels)", label);
+        Assert.Equal(lik == "bernoulli" ? DataVariants.Label(o.Variant) + " (Bernoulli on grey levels)" : DataVariants.Label(o.Variant) + " (Gaussian on binary pixels)", label);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public class TrainCliTests
         Assert.Equal((OptimizerKind.Adagrad, 1.0), (o.Optimizer.Kind, o.Optimizer.WeightPrior));
         Assert.Equal((InitScheme.Normal, 0.01f), (o.Init, o.InitStd));
         Assert.Equal((560, 5, 200, Likelihood.Gaussian, true), (o.Model.D, o.Model.Dz, o.Model.EncoderHidden[0], o.Model.Likelihood, o.Model.SigmoidMean));
-        Assert.Equal(DataVariant.Grey, o.Variant);
+        Assert.Equal(DataVariant.Dequantized, o.Variant);
         Assert.True(c.ChooseStepSize);
         Assert.True(c.Resume);
         Assert.Equal(Presets.Paper(new TrainOptions { Dataset = "frey-face", Model = new ModelSpec { Dz = 5 } }), o);
@@ -111,16 +111,16 @@ public class TrainCliTests
     [Theory]
     [InlineData(new[] { "--bogus", "1" }, "'--bogus'")]
     [InlineData(new[] { "--dz", "abc" }, "abc")]
-    [InlineData(new[] { "--dz", "0" }, "--dz: expected at least 1, found 0")]
-    [InlineData(new[] { "--lr", "-1" }, "--lr: expected a finite number > 0, found -1")]
-    [InlineData(new[] { "--lr", "NaN" }, "--lr: expected a finite number > 0, found NaN")]
+    [InlineData(new[] { "--dz", "0" }, "--dz: 0 is out of range; expected a whole number from 1 to 65536")]
+    [InlineData(new[] { "--lr", "-1" }, "--lr: -1 is out of range; expected a number > 0")]
+    [InlineData(new[] { "--lr", "NaN" }, "--lr: 'NaN' is not a number; expected a number > 0")]
     [InlineData(new[] { "--dataset", "cifar" }, "--dataset: 'cifar' is not one of mnist, fashion-mnist")]
     [InlineData(new[] { "--activation", "sigmoid" }, "--activation: 'sigmoid' is not one of tanh, relu, softplus, identity")]
     [InlineData(new[] { "--epochs" }, "--epochs")]
     [InlineData(new[] { "mnist" }, "'mnist'")]
     [InlineData(new[] { "--preset", "fast" }, "--preset: 'fast' is not one of paper")]
-    [InlineData(new[] { "--samples", "0" }, "--samples: expected at least 1, found 0")]
-    [InlineData(new[] { "--hidden", "500,x" }, "--hidden: expected comma-separated positive sizes")]
+    [InlineData(new[] { "--samples", "0" }, "--samples: 0 is out of range")]
+    [InlineData(new[] { "--hidden", "500,x" }, "--hidden: 'x' is not a whole number")]
     [InlineData(new[] { "--dataset", "caltech101-28", "--variant", "dynamic" }, "dataset caltech101-28 is already binary")]
     [InlineData(new[] { "--resume" }, "--resume needs --run-id")]
     public void Bad_train_arguments_give_a_usage_error_naming_the_option_and_value(string[] args, string expected)

@@ -56,6 +56,19 @@ public class TrainerTests
         Assert.True(curve[^1].TestElbo > before + 1, $"test bound {before:F3} -> {curve[^1].TestElbo:F3}");
     }
 
+    [Fact]
+    public void Log_spaced_curve_points_start_at_the_first_point_and_multiply_by_ten_per_decade()
+    {
+        // 10 epochs of 400 = 4000 samples (200 steps of 20); first point 100 samples (5 steps), 2 per decade:
+        // 5, 15.8 -> 16, 50, 158, then the end (step 200).
+        var t = new Trainer(Small() with { Epochs = 10, EvalEverySamples = 100, EvalPerDecade = 2 }, new ManagedBlas(), Synthetic());
+        var curve = new List<CurvePoint>();
+        t.Run(onCurve: curve.Add);
+        Assert.Equal(new long[] { 5, 16, 50, 158, 200 }, curve.Select(c => c.Step));
+        Assert.Equal(new long[] { 100, 320, 1000, 3160, 4000 }, curve.Select(c => c.Samples));
+        Assert.Contains("EvalPerDecade 2", Assert.Throws<ArgumentException>(() => (Small() with { EvalPerDecade = 2 }).Validate()).Message);
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Adam)]
     [InlineData(OptimizerKind.Adagrad)]
@@ -128,7 +141,24 @@ public class TrainerTests
             "L" => () => (o with { Samples = 0 }).Validate(),
             _ => () => new Trainer(o with { BatchSize = 500 }, new ManagedBlas(), data),
         };
-        var ex = Assert.Throws<ArgumentException>(act);
-        Assert.Matches(which switch { "dz" => @"Dz \(0\)", "lr" => @"\(-0\.1\)", "L" => @"L \(0\)", _ => @"\(500\).*\(100 rows\)" }, ex.Message);
+        var ex = Assert.ThrowsAny<ArgumentException>(act);
+        Assert.Matches(which switch { "dz" => @"^--dz: 0 ", "lr" => @"^--lr: -0\.1 ", "L" => @"^--samples: 0 ", _ => @"^--batch: 500 .*\(100 rows\)" }, ex.Message);
+    }
+
+    [Fact]
+    public void Train_elbo_drawn_in_pieces_equals_the_bound_on_the_whole_binarized_split_bit_for_bit()
+    {
+        var data = Synthetic(n: 2_530); // three pieces of 1,000 rows, the last one partial and not a multiple of 100
+        var o = Small() with { Epochs = 1 };
+        var t = new Trainer(o, new ManagedBlas(1), data);
+        t.TrainSteps(5);
+        var whole = DataVariants.BinarizeFixed(data.Train, o.Seed, DataSplit.Train);
+        var expected = new Vae.Core.Inference.Evaluator(o.Model, new ManagedBlas(1), batch: 100, kChunk: 1)
+            .Elbo(t.Theta, whole.X, new Rng(o.Seed, RngStream.Eval));
+        var got = t.TrainElbo();
+        Assert.Equal(expected, got);
+        var limited = new Vae.Core.Inference.Evaluator(o.Model, new ManagedBlas(1), batch: 100, kChunk: 1)
+            .Elbo(t.Theta, whole.X.AsSpan(0, 1_234 * 24), new Rng(o.Seed, RngStream.Eval));
+        Assert.Equal(limited, t.TrainElbo(limit: 1_234));
     }
 }
