@@ -86,7 +86,7 @@ public sealed record LabelDistribution(double[] Fractions, double Entropy, doubl
             counts[best]++;
         }
         var p = counts.Select(c => c / n).ToArray();
-        double h = -p.Where(x => x > 0).Sum(x => x * Math.Log(x));
+        double h = p.Where(x => x > 0).Sum(x => x * Math.Log(1 / x)); // +0, not -0, when one class takes everything
         return new LabelDistribution(p, h, Math.Log(classes) - h);
     }
 }
