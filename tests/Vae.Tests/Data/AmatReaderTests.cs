@@ -1,6 +1,5 @@
 // .amat reader: round trips (plain and gzip) and per-line error messages.
 // Must not: need real data.
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

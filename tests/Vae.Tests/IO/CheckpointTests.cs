@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.IO;
 

@@ -1,10 +1,6 @@
 // RunLock: exclusive between processes (checked against util-linux flock(1), which uses the same flock(2) lock),
 // re-entrant on its thread only, taken over from a holder killed with SIGKILL, and taken by RunDriver.Train.
 using System.Diagnostics;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
-using Vae.Tests.Training;
 
 namespace Vae.Tests.IO;
 
