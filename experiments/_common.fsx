@@ -46,6 +46,9 @@ let settings =
         exit 0
     | :? ArgumentException as e -> scriptFailure 2 e.Message
 
+/// A file or folder directly under the results root (--results): an experiment's folder, the report, a study's table.
+let resultsFile (name: string) = Path.Combine(settings.ResultsRoot, name)
+
 /// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
 let baseline = Config.baseline |> Config.withBudget settings.Budget
 
@@ -91,7 +94,7 @@ let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
     let runs = Tables.runs r.Runs
     if tabulates && not settings.DryRun && not r.Runs.IsEmpty then
         let suffix = settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue ""
-        let dir = Path.Combine(settings.ResultsRoot, experiment)
+        let dir = resultsFile experiment
         Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (runs |> Frame.dropCol "Setting")
         let vs = Tables.versus runs
         if vs.RowCount > 0 then Tables.saveCsv (Path.Combine(dir, $"versus{suffix}.csv")) vs

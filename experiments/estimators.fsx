@@ -6,7 +6,6 @@
 #load "_build.fsx";;
 #load "_common.fsx"
 open _common
-open System.IO
 open Deedle
 open Vae.Experiments
 
@@ -27,5 +26,5 @@ let stats =
     @ (trainedByB |> List.collect (fun id -> measureAt id (GradVariance.thetaFromRun (RunStore.runDir settings.ResultsRoot "estimators" id))))
 let frame = Frame.ofRecords stats
 printfn "Gradient spread over %d noise draws (same theta and minibatch for A and B):\n%s" repeats (Tables.markdown frame)
-Tables.saveCsv (Path.Combine(settings.ResultsRoot, Report.GradVarianceFile)) frame
+Tables.saveCsv (resultsFile Report.GradVarianceFile) frame
 report ()

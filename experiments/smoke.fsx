@@ -29,6 +29,6 @@ let results =
                                         && (runs.GetColumn<float> "LogPx").ValueCount = grid.Length)
       check $"A-vs-B table pairs every Dz over {nSeeds} seed(s)" (let v = Tables.versus runs in v.RowCount = 3 && (v.GetColumn<int> "seeds" |> Series.values |> Seq.forall ((=) nSeeds))) ]
 report ()
-let html = File.ReadAllText(Path.Combine(settings.ResultsRoot, Report.HtmlFile))
+let html = File.ReadAllText(resultsFile Report.HtmlFile)
 let ok = results @ [ check "report written with the smoke curves" (html.Contains "synthetic/dynamic-binarized, Dz=2") ] |> List.forall id
 if not ok then exit 1

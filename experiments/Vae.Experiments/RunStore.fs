@@ -8,7 +8,6 @@ namespace Vae.Experiments
 open System
 open System.Globalization
 open System.IO
-open System.Text
 open System.Text.Json
 open System.Text.Json.Nodes
 open Deedle

@@ -3,12 +3,7 @@
 # experiments/sweep-dz.fsx --dry-run` must build the experiment layer itself and print the plan; a second run must not
 # rebuild; after a core source file changes, the next run must rebuild before loading (never a stale dll).
 # Prints "SUITE-RESULT fresh-clone <passed> <failed>".
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok() { echo "fresh-clone: ok   $1"; pass=$((pass+1)); }
-bad() { echo "fresh-clone: FAIL $1"; fail=$((fail+1)); }
+source "$(dirname "$0")/../suite-lib.sh" fresh-clone
 git clone -q . "$tmp/repo" || { echo "SUITE-RESULT fresh-clone 0 1"; exit 1; }
 git -C "$tmp/repo" checkout -q "$(git rev-parse HEAD)"
 run() { (cd "$tmp/repo" && dotnet fsi experiments/sweep-dz.fsx --dry-run --results "$tmp/results") >"$tmp/$1.log" 2>&1; }
@@ -29,5 +24,4 @@ grep -q "building the experiment layer (core/Vae.Core/Data/Catalog.cs changed af
 [ "$tmp/repo/artifacts/bin/Vae.Core/release/Vae.Core.dll" -nt "$tmp/repo/core/Vae.Core/Data/Catalog.cs" ] \
   && ok "the loaded Vae.Core.dll is newer than the change" || bad "Vae.Core.dll is older than the changed source"
 
-echo "SUITE-RESULT fresh-clone $pass $fail"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+suite_result

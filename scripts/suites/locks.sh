@@ -3,12 +3,7 @@
 # would start them: (a) together, (b) 5 s apart. Each point must be trained exactly once (one "start" line over both
 # logs), both copies must exit 0 with all 6 rows, and no run folder may hold error.txt. The run-folder lock
 # (core/Vae.Core/IO/RunLock.cs) is what makes this hold. Prints "SUITE-RESULT locks <passed> <failed>".
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok() { echo "locks: ok   $1"; pass=$((pass+1)); }
-bad() { echo "locks: FAIL $1"; fail=$((fail+1)); }
+source "$(dirname "$0")/../suite-lib.sh" locks
 
 case_run() { # name delay
   local name=$1 delay=$2 root="$tmp/$1"
@@ -35,5 +30,4 @@ case_run() { # name delay
 case_run together 0
 case_run apart 5
 
-echo "SUITE-RESULT locks $pass $fail"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+suite_result

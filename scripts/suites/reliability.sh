@@ -6,18 +6,14 @@
 # checkpoint writes, temp files cleaned on the next start, the run still finishes; (5) the F# settings parser does not
 # swallow the next flag. Prints the battery's figures and "SUITE-RESULT reliability <passed> <failed>".
 # VAE_DLL=path/to/vae.dll runs it against another build (e.g. the code before the fix, to see each defect fail).
-set -uo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/../suite-lib.sh" reliability
 repo=$(pwd)
 dll=${VAE_DLL:-$repo/artifacts/bin/Vae.Cli/release/vae.dll}
 [ -f "$dll" ] || { echo "reliability: $dll not built"; echo "SUITE-RESULT reliability 0 1"; exit 1; }
 if [ -z "${VAE_DATA:-}" ] && [ -d ../shared/data ]; then export VAE_DATA="$(cd ../shared/data && pwd)"; fi
 export VAE_BLAS=${VAE_BLAS:-managed} # one provider for every step, so the provider-change case below is deliberate
 vae() { timeout 300 dotnet "$dll" "$@"; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0; tried=0; clear=0; crashes=0; silent=0; lost=0; unclear=0
-ok() { echo "reliability: ok   $1"; pass=$((pass+1)); }
-bad() { echo "reliability: FAIL $1"; fail=$((fail+1)); }
+tried=0; clear=0; crashes=0; silent=0; lost=0; unclear=0
 
 OUT=$tmp/out; VICTIM=$tmp/victim; FILE=$tmp/file.txt; FIFO=$tmp/fifo; RUN=$OUT/base/run; FIFORUN=$OUT/base/fiforun
 mkdir -p "$OUT" "$VICTIM"; echo "not a folder" >"$FILE"; mkfifo "$FIFO"
@@ -152,5 +148,4 @@ else unclear=$((unclear+1)); bad "smoke.fsx --results --dry-run: exit $rc"; tail
 
 [ "$(victim_sum)" = "$victim_before" ] || { lost=$((lost+1)); bad "files outside --out changed"; }
 echo "reliability figures: $tried inputs tried, $clear clear errors, $crashes crashes, $silent silent wrong results, $lost data lost, $unclear unclear messages ($kills kill -9s)"
-echo "SUITE-RESULT reliability $pass $fail"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+suite_result

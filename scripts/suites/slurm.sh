@@ -5,9 +5,7 @@
 # (USR1 to the batch shell) and requeues itself; when the array is done every point must be present exactly once,
 # a re-submit must send nothing, and every number must equal a local run of the same grid. If Slurm cannot start,
 # the suite FAILS. The daemons are shut down on exit. Prints "SUITE-RESULT slurm <passed> <failed>".
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
+source "$(dirname "$0")/../suite-lib.sh" slurm
 export VAE_SLURM_DIR="$tmp/cluster-state" VAE_TINY_SAMPLES=${VAE_TINY_SAMPLES:-1500000}
 # The managed GEMM is deterministic; MKL is not run to run (measured: 2 of 4 tiny points differed between two
 # identical local runs), so the bit-for-bit comparison with a local run below needs it.
@@ -15,10 +13,7 @@ export VAE_BLAS=managed
 export SLURM_CONF="$VAE_SLURM_DIR/slurm.conf"
 cleanup() { bash scripts/slurm/local-cluster.sh down >/dev/null 2>&1 || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-pass=0; fail=0
-ok() { echo "slurm: ok   $1"; pass=$((pass+1)); }
-bad() { echo "slurm: FAIL $1"; fail=$((fail+1)); }
-finish() { echo "SUITE-RESULT slurm $pass $fail"; [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]; exit $?; }
+finish() { suite_result; exit $?; }
 sq() { timeout 20 squeue "$@"; }
 # until <seconds> <command...>: polls every 0.5 s
 until_() { local t=$1; shift; for _ in $(seq 1 $((t * 2))); do "$@" && return 0; sleep 0.5; done; return 1; }

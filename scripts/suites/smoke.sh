@@ -3,12 +3,7 @@
 # (1) killed with SIGKILL once a point has finished, (2) resumed: must run only the unfinished points and end with
 # every row exactly once, (3) again: must reuse everything, (4) with --seeds 2: runs only the 6 seed-2 points and
 # its A-vs-B table pairs 2 seeds per Dz. Prints "SUITE-RESULT smoke <passed> <failed>".
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok() { echo "smoke: ok   $1"; pass=$((pass+1)); }
-bad() { echo "smoke: FAIL $1"; fail=$((fail+1)); }
+source "$(dirname "$0")/../suite-lib.sh" smoke
 finished() { find "$tmp/smoke" -name metrics.json 2>/dev/null | wc -l; }
 
 # 1. Start a sweep (one point at a time) in its own process group and kill the group hard (`dotnet fsi` runs
@@ -43,5 +38,4 @@ pass=$((pass + $(grep -c '^SMOKE-CHECK ok' "$tmp/run4.log"))); fail=$((fail + $(
 grep -q "== smoke: 6 ran, 6 reused, 0 failed; 12 finished runs" "$tmp/run4.log" && [ "$rc" -eq 0 ] \
   && ok "--seeds 2 ran the 6 seed-2 points and reused the 6 seed-1 points" || bad "--seeds 2 did not run exactly the seed-2 points (exit $rc)"
 
-echo "SUITE-RESULT smoke $pass $fail"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+suite_result

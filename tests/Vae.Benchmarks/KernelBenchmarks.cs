@@ -1,10 +1,6 @@
 // BenchmarkDotNet micro-benchmarks of the non-GEMM kernels of a 784-500-20 step (M = 100): likelihood, tanh,
 // bias + activation, column sums, optimizer updates. Owns: benchmark fixtures only. Must not: be run by the tests.
 using BenchmarkDotNet.Attributes;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Benchmarks;
 

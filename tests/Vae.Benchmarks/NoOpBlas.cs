@@ -1,7 +1,6 @@
 // An IBlas that skips the matrix product: isolates the non-GEMM cost of a training step (timing only, never numerics).
 // Owns: the stub and the time it spends. Must not: be used where results matter.
 using System.Diagnostics;
-using Vae.Core.Numerics;
 
 namespace Vae.Benchmarks;
 

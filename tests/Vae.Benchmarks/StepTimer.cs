@@ -2,11 +2,6 @@
 // 784-500-20 training step (M=100, L=1, Adam) split into forward / backward / optimizer, plus per-kernel timings.
 // Owns: timing loops only. Must not: assert anything (benchmarks are not tests).
 using System.Diagnostics;
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Benchmarks;
 

@@ -19,7 +19,21 @@ let private populateWith (seeds: int) (root: string) =
     let dir = RunStore.runDir root "sweep-dz" (Config.runId dzGrid[0])
     tinyPng (Path.Combine(dir, "samples.png"))
 
-let private populate = populateWith 1
+/// The report written over fake runs of `seeds` seed(s) (after `extra` has added files to the root), in a temp folder
+/// that lives as long as this: REPORT.md's text, the HTML page's path and text.
+type private Written(seeds: int, extra: string -> unit) =
+    let tmp = new TempDir()
+    do
+        populateWith seeds tmp.Path
+        extra tmp.Path
+    let md, page = Report.write tmp.Path
+    member val Text = File.ReadAllText md
+    member _.Page = page
+    member _.Html = File.ReadAllText page
+    interface IDisposable with
+        member _.Dispose() = (tmp :> IDisposable).Dispose()
+
+let private written seeds = new Written(seeds, ignore)
 
 let private chromium () =
     let fromEnv = Environment.GetEnvironmentVariable "VAE_CHROMIUM" |> Option.ofObj |> Option.toList
@@ -59,10 +73,8 @@ let private count (pattern: string) (text: string) = Regex.Matches(text, pattern
 let tests =
     testList "Report" [
         test "Markdown_report_has_a_section_and_table_per_experiment_an_A_vs_B_table_and_image_links" {
-            use tmp = new TempDir()
-            populate tmp.Path
-            let md, _ = Report.write tmp.Path
-            let text = File.ReadAllText md
+            use r = written 1
+            let text = r.Text
             Expect.stringContains text "## sweep-dz (main experiment)" "experiment section"
             Expect.stringContains text "## sweep-dataset" "second experiment"
             Expect.stringContains text "| frey-face/dequantized | 2 | 1 | A |" "frey row"
@@ -88,10 +100,8 @@ let tests =
         }
 
         test "HTML_report_is_self_contained_with_plotly_inline_and_images_as_base64" {
-            use tmp = new TempDir()
-            populate tmp.Path
-            let _, page = Report.write tmp.Path
-            let html = File.ReadAllText page
+            use r = written 1
+            let html = r.Html
             Expect.equal (count "<script[^>]*\\ssrc=" html) 0 "no external script: works offline"
             Expect.isGreaterThan html.Length 3_000_000 "plotly.js (~3.5 MB) is inline"
             Expect.stringContains html "data:image/png;base64,iVBORw0KGgo" "PNG embedded"
@@ -99,10 +109,8 @@ let tests =
         }
 
         test "HTML_report_renders_its_charts_in_headless_chromium" {
-            use tmp = new TempDir()
-            populate tmp.Path
-            let _, page = Report.write tmp.Path
-            let dom = renderDom page
+            use r = written 1
+            let dom = renderDom r.Page
             Expect.isGreaterThan (count "<svg class=\"main-svg\"" dom) 0 "plotly drew its SVG"
             // Each chart's first main-svg holds the plot; each trace line is a path with class js-line.
             Expect.isGreaterThanOrEqual (count "class=\"main-svg\"" dom) 2 "both charts drew"
@@ -112,65 +120,58 @@ let tests =
         }
 
         test "The_main_experiment_comes_first_after_a_contents_list_that_links_every_section" {
-            use tmp = new TempDir()
-            populate tmp.Path
-            let md, page = Report.write tmp.Path
-            let text = File.ReadAllText md
+            use r = written 1
+            let text = r.Text
             let at (s: string) = text.IndexOf s
             Expect.isLessThan (at "Contents:") (at "## sweep-dz") "contents first"
             Expect.isLessThan (at "## sweep-dz (main experiment)") (at "## sweep-dataset") "main experiment before the others, though sweep-dataset sorts first"
             Expect.stringContains text "1. [sweep-dz (main experiment: the paper's Fig. 2)](#sec-sweep-dz)" "numbered contents entry"
             Expect.stringContains text "<a id=\"sec-sweep-dz\"></a>" "its target"
             Expect.stringContains text "[Figures of every run](#sec-figures)" "figures entry"
-            Expect.stringContains (File.ReadAllText page) "<li><a href=\"#sec-sweep-dz\">" "HTML contents"
+            Expect.stringContains r.Html "<li><a href=\"#sec-sweep-dz\">" "HTML contents"
         }
 
         test "Run_ids_in_tables_link_to_figures_whose_captions_name_the_configuration" {
-            use tmp = new TempDir()
-            populate tmp.Path
-            let md, page = Report.write tmp.Path
-            let text = File.ReadAllText md
+            use r = written 1
+            let text = r.Text
             let id = Config.runId dzGrid[0]
             Expect.stringContains text $"| [{id}](#run-{id}) |" "run-id cell links to the run's figures"
             Expect.stringContains text $"<a id=\"run-{id}\"></a>" "anchor of the run's figures"
             Expect.stringContains text "mnist/dynamic-binarized, 784-500-2 tanh Bernoulli, L=1, M=100, Adagrad lr=0.02, 1,000 training samples; estimator A, seed 1" "caption names the configuration"
             Expect.stringContains text $"(sweep-dz/{id}/samples.png)" "image link under it"
-            let html = File.ReadAllText page
+            let html = r.Html
             Expect.stringContains html $"<a href=\"#run-{id}\">{id}</a>" "HTML run-id link"
             Expect.stringContains html $"<section id=\"run-{id}\">" "HTML anchor"
             Expect.stringContains html "samples.png: mnist/dynamic-binarized, 784-500-2 tanh Bernoulli" "image caption names the configuration"
         }
 
         test "Seeds_give_error_bars_and_a_versus_table_with_intervals" {
-            use tmp = new TempDir()
-            populateWith 3 tmp.Path
-            let md, page = Report.write tmp.Path
-            let text = File.ReadAllText md
+            use r = written 3
+            let text = r.Text
             // The stand-in moves the bound by 0.1 nats per seed: seeds 1..3 have sd 0.1 on both sides, A is 3 nats lower.
             Expect.stringContains text "| mnist/dynamic-binarized | 2 | 1 | Adagrad | 0.02 | 4.00 | 3 |" "3 seeds per setting, exact epochs"
             Expect.stringContains text "± 0.10 [" "mean ± sd [interval]"
             Expect.stringContains text "| B higher |" "verdict of the rule"
             Expect.stringContains text "seeds 1, 2, 3" "provenance names the seeds"
-            let html = File.ReadAllText page
+            let html = r.Html
             Expect.stringContains html "\"error_y\":{\"array\":[" "seed error bars on the curves"
         }
 
         test "Vae_eval_results_and_the_gradient_variance_study_are_included" {
-            use tmp = new TempDir()
-            populate tmp.Path
             let id = Config.runId dzGrid[1]
-            let dir = RunStore.runDir tmp.Path "sweep-dz" id
-            let e = Vae.Core.Runs.EvalReport(dir, "mnist", "dynamic-binarized", 1000, -101.5, 0.25, 0.19, 1.0, 5000, -95.25, 0.125, 0.18, 30.0, -101.75, 0.1)
-            Vae.Core.IO.RunFolder.Open(dir).WriteJson("eval-k5000.json", e)
-            File.WriteAllText(Path.Combine(tmp.Path, Report.GradVarianceFile |> fun f -> Directory.CreateDirectory(Path.Combine(tmp.Path, "estimators")) |> ignore; f),
-                              "At,Estimator,TotalVariance\ninit,A,6.98\ninit,B,3.76\n")
-            let md, page = Report.write tmp.Path
-            let text = File.ReadAllText md
+            let extra root =
+                let dir = RunStore.runDir root "sweep-dz" id
+                let e = Vae.Core.Runs.EvalReport(dir, "mnist", "dynamic-binarized", 1000, -101.5, 0.25, 0.19, 1.0, 5000, -95.25, 0.125, 0.18, 30.0, -101.75, 0.1)
+                Vae.Core.IO.RunFolder.Open(dir).WriteJson("eval-k5000.json", e)
+                Directory.CreateDirectory(Path.Combine(root, "estimators")) |> ignore
+                File.WriteAllText(Path.Combine(root, Report.GradVarianceFile), "At,Estimator,TotalVariance\ninit,A,6.98\ninit,B,3.76\n")
+            use r = new Written(1, extra)
+            let text = r.Text
             Expect.stringContains text "## Evaluations (vae eval)" "eval section"
             Expect.stringContains text $"| [{id}](#run-{id}) | B | 1 | 1000 | -101.50 | 0.25 | 5000 | -95.25 | 0.125 | -101.75 |" "eval row with run-id link"
             Expect.stringContains text "## Gradient variance of estimators A and B" "gradient-variance section"
             Expect.stringContains text "| init | B | 3.76 |" "its table"
             Expect.stringContains text "[Evaluations (vae eval)](#sec-vae-eval)" "in the contents"
-            Expect.stringContains (File.ReadAllText page) "Gradient variance of estimators A and B</h2>" "HTML too"
+            Expect.stringContains r.Html "Gradient variance of estimators A and B</h2>" "HTML too"
         }
     ]

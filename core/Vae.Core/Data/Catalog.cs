@@ -78,6 +78,14 @@ public static class Catalog
             new FileForm($"binarized_mnist_{split}.amat", plainSha, [$"{Larochelle}binarized_mnist_{split}.amat"]),
         ]);
 
+    /// <summary>Caltech 101 Silhouettes at size x size, split1 (one .mat per size; the sizes differ only in the split's counts).</summary>
+    static DatasetInfo Caltech101(int size, string sha, int train, int valid, int test) =>
+        new($"caltech101-{size}", $"Caltech 101 Silhouettes {size}x{size}, split1 (Marlin et al.)", size, size, true, 101,
+            [One("split1", "caltech101_silhouettes", $"caltech101_silhouettes_{size}_split1.mat", sha, Marlin)],
+            new(SplitKind.Given, valid, test, 0, FormattableString.Invariant($"the distributed split1: {train:N0} / {valid:N0} / {test:N0}")),
+            "binary {0, 1} with 1 = object (the file's 1 = background is flipped: x = 1 - file); " +
+            "file rows are column-major (Fortran) images, transposed to upright row-major; labels = class id - 1 (0..100)", OwnBinary);
+
     // Paper setups. MNIST-like grey data: Bernoulli decoder on dynamically binarized pixels (the paper does not say how
     // grey levels became binary; a fresh draw per batch is a proper likelihood and common practice), 500 hidden units,
     // validation merged into training (the paper's 60,000 MNIST training images). Binary data: their own pixels.
@@ -116,18 +124,8 @@ public static class Catalog
             ],
             new(SplitKind.Given, 10_000, 10_000, 0, "the distributed 50,000 / 10,000 / 10,000 split"),
             "binary {0, 1}, 1 = ink; no labels", OwnBinary),
-        new("caltech101-28", "Caltech 101 Silhouettes 28x28, split1 (Marlin et al.)", 28, 28, true, 101,
-            [One("split1", "caltech101_silhouettes", "caltech101_silhouettes_28_split1.mat",
-                "eb6735e8d84b1850fabc5590124aab1755e90c9fd28123585324398405e1e42a", Marlin)],
-            new(SplitKind.Given, 2264, 2307, 0, "the distributed split1: 4,100 / 2,264 / 2,307"),
-            "binary {0, 1} with 1 = object (the file's 1 = background is flipped: x = 1 - file); " +
-            "file rows are column-major (Fortran) images, transposed to upright row-major; labels = class id - 1 (0..100)", OwnBinary),
-        new("caltech101-16", "Caltech 101 Silhouettes 16x16, split1 (Marlin et al.)", 16, 16, true, 101,
-            [One("split1", "caltech101_silhouettes", "caltech101_silhouettes_16_split1.mat",
-                "c800456b73ba7bfc0e06a5acb65e1c29bf6f5f78818d48c277153da91eaf5949", Marlin)],
-            new(SplitKind.Given, 2257, 2302, 0, "the distributed split1: 4,082 / 2,257 / 2,302"),
-            "binary {0, 1} with 1 = object (the file's 1 = background is flipped: x = 1 - file); " +
-            "file rows are column-major (Fortran) images, transposed to upright row-major; labels = class id - 1 (0..100)", OwnBinary),
+        Caltech101(28, "eb6735e8d84b1850fabc5590124aab1755e90c9fd28123585324398405e1e42a", train: 4100, valid: 2264, test: 2307),
+        Caltech101(16, "c800456b73ba7bfc0e06a5acb65e1c29bf6f5f78818d48c277153da91eaf5949", train: 4082, valid: 2257, test: 2302),
         new("frey-face", "Frey Face (Brendan Frey, via Sam Roweis)", 28, 20, false, 0,
             [One("ff", "frey_face", "frey_rawface.mat",
                 "265a83a23adb081755cd3de375509828e690324d1d60f076b8ecebc840d59c64", Roweis)],

@@ -5,7 +5,6 @@
 using System.Globalization;
 using Vae.Core.Model;
 using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.IO;
 

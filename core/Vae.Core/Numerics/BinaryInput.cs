@@ -65,38 +65,37 @@ public sealed class BinaryRows
     public void Multiply(ReadOnlySpan<float> w, int n, Span<float> y, Span<float> acc)
     {
         Check(w.Length, D, n, y.Length, Rows, acc.Length);
-        int step = ManagedGemmKernels.DepthStep(D);
-        acc = acc.Slice(0, n);
-        for (int m = 0; m < Rows; m++)
-        {
-            var ym = y.Slice(m * n, n);
-            int i = _rowStart[m], end = _rowStart[m + 1];
-            for (int p0 = 0; p0 < D; p0 += step)
-            {
-                // The managed kernel sums each depth block from +0, then stores it (first block) or adds it to C.
-                var dst = p0 == 0 ? ym : acc;
-                dst.Clear();
-                for (; i < end && _cols[i] < p0 + step; i++) TensorPrimitives.Add(dst, w.Slice(_cols[i] * n, n), dst);
-                if (p0 > 0) TensorPrimitives.Add(ym, acc, ym);
-            }
-        }
+        SumSelectedRows(Rows, _rowStart, _cols, D, w, n, y, acc, accumulate: false);
     }
 
     /// <summary>dw[D, n] += X^T dy, dy [Rows, n] (sgemm transA with alpha 1, beta 1); acc: scratch of n floats.</summary>
     public void AccumulateTransposeProduct(ReadOnlySpan<float> dy, int n, Span<float> dw, Span<float> acc)
     {
         Check(dy.Length, Rows, n, dw.Length, D, acc.Length);
-        int step = ManagedGemmKernels.DepthStep(Rows);
+        SumSelectedRows(D, _colStart, _rows, Rows, dy, n, dw, acc, accumulate: true);
+    }
+
+    /// <summary>
+    /// The one loop of both products: out[o, :] (= or +=) the sum of src[idx[i], :] over the ones of line o
+    /// (idx[start[o] .. start[o+1]), ascending), in depth blocks of ManagedGemmKernels.DepthStep(depth) as the managed
+    /// kernel sums them: each block from +0, then stored (the first block, when not accumulating) or added to out.
+    /// </summary>
+    static void SumSelectedRows(int lines, int[] start, int[] idx, int depth, ReadOnlySpan<float> src, int n,
+                                Span<float> dst, Span<float> acc, bool accumulate)
+    {
+        int step = ManagedGemmKernels.DepthStep(depth);
         acc = acc.Slice(0, n);
-        for (int p = 0; p < D; p++)
+        for (int o = 0; o < lines; o++)
         {
-            var dwp = dw.Slice(p * n, n);
-            int i = _colStart[p], end = _colStart[p + 1];
-            for (int m0 = 0; m0 < Rows; m0 += step)
+            var row = dst.Slice(o * n, n);
+            int i = start[o], end = start[o + 1];
+            for (int k0 = 0; k0 < depth; k0 += step)
             {
-                acc.Clear();
-                for (; i < end && _rows[i] < m0 + step; i++) TensorPrimitives.Add(acc, dy.Slice(_rows[i] * n, n), acc);
-                TensorPrimitives.Add(dwp, acc, dwp); // also for an empty block: -0 + +0 = +0, as the dense product
+                bool direct = !accumulate && k0 == 0;
+                var sum = direct ? row : acc;
+                sum.Clear();
+                for (; i < end && idx[i] < k0 + step; i++) TensorPrimitives.Add(sum, src.Slice(idx[i] * n, n), sum);
+                if (!direct) TensorPrimitives.Add(row, acc, row); // also for an empty block: -0 + +0 = +0, as the dense product
             }
         }
     }

@@ -16,9 +16,7 @@ public static class LatentKernels
                                       Span<float> sigma, Span<float> z)
     {
         int n = mu.Length;
-        if (logVar.Length != n || sigma.Length != n || eps.Length < (long)l * n || z.Length < (long)l * n)
-            throw new ArgumentException($"reparameterize: mu ({n}), logVar ({logVar.Length}), sigma ({sigma.Length}) must agree; " +
-                                        $"eps ({eps.Length}) and z ({z.Length}) must hold L * {n} = {l} * {n}");
+        CheckShapes("reparameterize", l, ("mu", n), ("logVar", logVar.Length), ("sigma", sigma.Length), ("eps", eps.Length), ("z", z.Length));
         ExpHalf(logVar, sigma);
         for (int s = 0; s < l; s++) TensorPrimitives.MultiplyAdd(sigma, eps.Slice(s * n, n), mu, z.Slice(s * n, n));
     }
@@ -67,9 +65,7 @@ public static class LatentKernels
                                               Span<float> dMu, Span<float> dLogVar)
     {
         int n = sigma.Length;
-        if (dMu.Length != n || dLogVar.Length != n || dz.Length < (long)l * n || eps.Length < (long)l * n)
-            throw new ArgumentException($"reparameterize backward: sigma ({n}), dMu ({dMu.Length}), dLogVar ({dLogVar.Length}) must agree; " +
-                                        $"dz ({dz.Length}) and eps ({eps.Length}) must hold L * {n} = {l} * {n}");
+        CheckShapes("reparameterize backward", l, ("sigma", n), ("dMu", dMu.Length), ("dLogVar", dLogVar.Length), ("dz", dz.Length), ("eps", eps.Length));
         dz.Slice(0, n).CopyTo(dMu);
         TensorPrimitives.Multiply(dz.Slice(0, n), eps.Slice(0, n), dLogVar);
         for (int s = 1; s < l; s++)
@@ -79,6 +75,16 @@ public static class LatentKernels
         }
         TensorPrimitives.Multiply(dLogVar, sigma, dLogVar);
         TensorPrimitives.Multiply(dLogVar, 0.5f, dLogVar);
+    }
+
+    /// <summary>Both reparameterisation kernels' shapes: three [n] spans (n from the first) and two [L, n] spans.</summary>
+    static void CheckShapes(string what, int l, (string Name, int Length) a, (string Name, int Length) b, (string Name, int Length) c,
+                            (string Name, int Length) p, (string Name, int Length) q)
+    {
+        int n = a.Length;
+        if (b.Length != n || c.Length != n || p.Length < (long)l * n || q.Length < (long)l * n)
+            throw new ArgumentException($"{what}: {a.Name} ({n}), {b.Name} ({b.Length}), {c.Name} ({c.Length}) must agree; " +
+                                        $"{p.Name} ({p.Length}) and {q.Name} ({q.Length}) must hold L * {n} = {l} * {n}");
     }
 
     /// <summary>sigma = exp(logVar / 2), vectorised (MathF.Exp costs ~3 ns an element).</summary>

@@ -83,11 +83,8 @@ public sealed unsafe class NativeBlas : IBlas
 
     static NativeLibraryInfo LoadOpenBlas(string file)
     {
-        IntPtr h = TryLoad(file, out string why);
-        if (h == IntPtr.Zero) throw new BlasUnavailableException($"openblas: cannot load {file}: {why}");
-        // Identity check: a library under this name without openblas_get_config is not OpenBLAS (never accept reference BLAS).
-        if (!NativeLibrary.TryGetExport(h, "openblas_get_config", out IntPtr getConfig))
-            throw new BlasUnavailableException($"openblas: {file} loaded but has no openblas_get_config symbol: it is not OpenBLAS, refusing it");
+        // A library under this name without openblas_get_config is not OpenBLAS (never accept reference BLAS).
+        IntPtr h = LoadIdentified("openblas", "OpenBLAS", file, "openblas_get_config", out IntPtr getConfig);
         IntPtr sgemm = Export(h, file, "cblas_sgemm");
         IntPtr setThreads = Export(h, file, "openblas_set_num_threads");
         string version = Marshal.PtrToStringAnsi(((delegate* unmanaged<IntPtr>)getConfig)()) ?? "?";
@@ -105,10 +102,7 @@ public sealed unsafe class NativeBlas : IBlas
 
     static NativeLibraryInfo LoadMkl(string file)
     {
-        IntPtr h = TryLoad(file, out string why);
-        if (h == IntPtr.Zero) throw new BlasUnavailableException($"mkl: cannot load {file}: {why}");
-        if (!NativeLibrary.TryGetExport(h, "MKL_Get_Version_String", out IntPtr getVersion))
-            throw new BlasUnavailableException($"mkl: {file} loaded but has no MKL_Get_Version_String symbol: it is not MKL, refusing it");
+        IntPtr h = LoadIdentified("mkl", "MKL", file, "MKL_Get_Version_String", out IntPtr getVersion);
         IntPtr setLayer = Export(h, file, "MKL_Set_Threading_Layer");
         IntPtr sgemm = Export(h, file, "cblas_sgemm");
         IntPtr setThreadsLocal = Export(h, file, "MKL_Set_Num_Threads_Local");
@@ -136,6 +130,17 @@ public sealed unsafe class NativeBlas : IBlas
         // The _Local setter is per calling thread, so concurrent users with different thread counts do not interfere.
         return new NativeLibraryInfo("mkl", LibraryPath(h, file), version, sgemm,
             n => ((delegate* unmanaged<int, int>)setThreadsLocal)(n), threadingNote);
+    }
+
+    /// <summary>Loads <paramref name="file"/> and checks its identity: it must export <paramref name="identity"/>, a symbol only
+    /// <paramref name="library"/> has (returned in <paramref name="identityExport"/>); otherwise refuses it.</summary>
+    static IntPtr LoadIdentified(string provider, string library, string file, string identity, out IntPtr identityExport)
+    {
+        IntPtr h = TryLoad(file, out string why);
+        if (h == IntPtr.Zero) throw new BlasUnavailableException($"{provider}: cannot load {file}: {why}");
+        if (!NativeLibrary.TryGetExport(h, identity, out identityExport))
+            throw new BlasUnavailableException($"{provider}: {file} loaded but has no {identity} symbol: it is not {library}, refusing it");
+        return h;
     }
 
     static IntPtr TryLoad(string file, out string why)

@@ -3,7 +3,6 @@
 // for CPUs without 256-bit vectors. Owns: the formulas and their accuracy (~2e-7 relative; NaN in gives NaN out; |a| = 100 and
 // +/-inf give the finite or infinite limit). Must not: loop over buffers or know about layers.
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Vae.Core.Numerics;
 

@@ -3,7 +3,6 @@
 // Must not: parse arguments, print, or write result files (callers do, via callbacks); it never re-derives maths.
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using System.Text.Json;
 using Vae.Core.Data;
 using Vae.Core.Inference;
 using Vae.Core.IO;

@@ -1,6 +1,7 @@
-// The optimizers' per-parameter update loops over the flat buffer, vectorised (one body per rule, generic over the
-// width: Vector512, else Vector256) with a scalar tail that performs the identical float operations (so every element gets the same rounding as PyTorch's
-// float32 formulas). The weight-prior term is fused in. Owns: loops only. Must not: hold state or know step counts.
+// The optimizers' per-parameter update loops over the flat buffer: ONE loop (Apply) generic over the vector width
+// (Vector512, else Vector256) and over the rule (a struct type argument the JIT specialises and inlines), its tail a
+// zero-padded partial vector through the same formula, so every element gets the same float32 operations as
+// PyTorch's formulas. The weight-prior term is fused in. Owns: loops only. Must not: hold state or know step counts.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -12,119 +13,101 @@ namespace Vae.Core.Training;
 internal static class UpdateRules
 {
     /// <summary>s = momentum s + g; theta += lr s.</summary>
-    public static void Sgd(Span<float> theta, Span<float> grad, Span<float> s, float prior, float lr, float momentum)
-    {
-        Check(theta, grad, s, s);
-        ref float t = ref MemoryMarshal.GetReference(theta); ref float g = ref MemoryMarshal.GetReference(grad);
-        ref float s1 = ref MemoryMarshal.GetReference(s);
-        int n = theta.Length, i = 0;
-        bool withPrior = prior != 0f;
-        if (Vector512.IsHardwareAccelerated) i = SgdVector<V512>(ref t, ref g, ref s1, n, prior, lr, momentum);
-        else if (Vector256.IsHardwareAccelerated) i = SgdVector<V256>(ref t, ref g, ref s1, n, prior, lr, momentum);
-        for (; i < n; i++)
-        {
-            float gi = Unsafe.Add(ref g, i);
-            if (withPrior) { gi -= prior * Unsafe.Add(ref t, i); Unsafe.Add(ref g, i) = gi; }
-            float si = momentum * Unsafe.Add(ref s1, i) + gi; Unsafe.Add(ref s1, i) = si;
-            Unsafe.Add(ref t, i) += lr * si;
-        }
-    }
+    public static void Sgd(Span<float> theta, Span<float> grad, Span<float> s, float prior, float lr, float momentum) =>
+        Apply(new SgdRule(lr, momentum), theta, grad, s, s, prior);
 
     /// <summary>Adagrad (paper §5): s += g^2; theta += lr g / (sqrt(s) + eps).</summary>
-    public static void Adagrad(Span<float> theta, Span<float> grad, Span<float> s, float prior, float lr, float eps)
-    {
-        Check(theta, grad, s, s);
-        ref float t = ref MemoryMarshal.GetReference(theta); ref float g = ref MemoryMarshal.GetReference(grad);
-        ref float s1 = ref MemoryMarshal.GetReference(s);
-        int n = theta.Length, i = 0;
-        bool withPrior = prior != 0f;
-        if (Vector512.IsHardwareAccelerated) i = AdagradVector<V512>(ref t, ref g, ref s1, n, prior, lr, eps);
-        else if (Vector256.IsHardwareAccelerated) i = AdagradVector<V256>(ref t, ref g, ref s1, n, prior, lr, eps);
-        for (; i < n; i++)
-        {
-            float gi = Unsafe.Add(ref g, i);
-            if (withPrior) { gi -= prior * Unsafe.Add(ref t, i); Unsafe.Add(ref g, i) = gi; }
-            float si = Unsafe.Add(ref s1, i) + gi * gi; Unsafe.Add(ref s1, i) = si;
-            Unsafe.Add(ref t, i) += lr * gi / (MathF.Sqrt(si) + eps);
-        }
-    }
+    public static void Adagrad(Span<float> theta, Span<float> grad, Span<float> s, float prior, float lr, float eps) =>
+        Apply(new AdagradRule(lr, eps), theta, grad, s, s, prior);
 
     /// <summary>
     /// Adam in PyTorch's form: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
     /// theta += stepSize m / (sqrt(v) invBc2 + eps) with stepSize = lr / (1 - b1^t), invBc2 = 1 / sqrt(1 - b2^t).
     /// </summary>
     public static void Adam(Span<float> theta, Span<float> grad, Span<float> m, Span<float> v, float prior,
-                            float b1, float b2, float stepSize, float invBc2, float eps)
-    {
-        Check(theta, grad, m, v);
-        ref float t = ref MemoryMarshal.GetReference(theta); ref float g = ref MemoryMarshal.GetReference(grad);
-        ref float m1 = ref MemoryMarshal.GetReference(m); ref float v1 = ref MemoryMarshal.GetReference(v);
-        int n = theta.Length, i = 0;
-        bool withPrior = prior != 0f;
-        float c1 = 1 - b1, c2 = 1 - b2;
-        if (Vector512.IsHardwareAccelerated) i = AdamVector<V512>(ref t, ref g, ref m1, ref v1, n, prior, b1, b2, stepSize, invBc2, eps);
-        else if (Vector256.IsHardwareAccelerated) i = AdamVector<V256>(ref t, ref g, ref m1, ref v1, n, prior, b1, b2, stepSize, invBc2, eps);
-        for (; i < n; i++)
-        {
-            float gi = Unsafe.Add(ref g, i);
-            if (withPrior) { gi -= prior * Unsafe.Add(ref t, i); Unsafe.Add(ref g, i) = gi; }
-            float mi = b1 * Unsafe.Add(ref m1, i) + c1 * gi; Unsafe.Add(ref m1, i) = mi;
-            float vi = b2 * Unsafe.Add(ref v1, i) + c2 * gi * gi; Unsafe.Add(ref v1, i) = vi;
-            Unsafe.Add(ref t, i) += stepSize * mi / (MathF.Sqrt(vi) * invBc2 + eps);
-        }
-    }
+                            float b1, float b2, float stepSize, float invBc2, float eps) =>
+        Apply(new AdamRule(b1, b2, stepSize, invBc2, eps), theta, grad, m, v, prior);
 
-    // ---- the vector bodies, one per rule, generic over the width; each returns the first index left to the scalar tail ----
+    // ---- the loop, written once; without any hardware SIMD (DOTNET_EnableHWIntrinsic=0, a test knob) Vector256 runs
+    // in software: the same results, only slower ----
 
-    static int SgdVector<V>(ref float t, ref float g, ref float s1, int n, float prior, float lr, float momentum) where V : struct, ISimd<V>
-    {
-        var vp = V.Create(prior); var vlr = V.Create(lr); var vm = V.Create(momentum);
-        int i = 0;
-        for (; i <= n - V.Count; i += V.Count)
-        {
-            var tv = V.Load(ref t, (nuint)i); var gv = V.Load(ref g, (nuint)i);
-            if (prior != 0f) { gv -= vp * tv; gv.Store(ref g, (nuint)i); }
-            var sv = vm * V.Load(ref s1, (nuint)i) + gv; sv.Store(ref s1, (nuint)i);
-            (tv + vlr * sv).Store(ref t, (nuint)i);
-        }
-        return i;
-    }
-
-    static int AdagradVector<V>(ref float t, ref float g, ref float s1, int n, float prior, float lr, float eps) where V : struct, ISimd<V>
-    {
-        var vp = V.Create(prior); var vlr = V.Create(lr); var ve = V.Create(eps);
-        int i = 0;
-        for (; i <= n - V.Count; i += V.Count)
-        {
-            var tv = V.Load(ref t, (nuint)i); var gv = V.Load(ref g, (nuint)i);
-            if (prior != 0f) { gv -= vp * tv; gv.Store(ref g, (nuint)i); }
-            var sv = V.Load(ref s1, (nuint)i) + gv * gv; sv.Store(ref s1, (nuint)i);
-            (tv + vlr * gv / (V.Sqrt(sv) + ve)).Store(ref t, (nuint)i);
-        }
-        return i;
-    }
-
-    static int AdamVector<V>(ref float t, ref float g, ref float m1, ref float v1, int n, float prior,
-                             float b1, float b2, float stepSize, float invBc2, float eps) where V : struct, ISimd<V>
-    {
-        var vp = V.Create(prior); var vb1 = V.Create(b1); var vc1 = V.Create(1 - b1);
-        var vb2 = V.Create(b2); var vc2 = V.Create(1 - b2);
-        var vInv = V.Create(invBc2); var vEps = V.Create(eps); var vStep = V.Create(stepSize);
-        int i = 0;
-        for (; i <= n - V.Count; i += V.Count)
-        {
-            var tv = V.Load(ref t, (nuint)i); var gv = V.Load(ref g, (nuint)i);
-            if (prior != 0f) { gv -= vp * tv; gv.Store(ref g, (nuint)i); }
-            var mv = vb1 * V.Load(ref m1, (nuint)i) + vc1 * gv; mv.Store(ref m1, (nuint)i);
-            var vv = vb2 * V.Load(ref v1, (nuint)i) + vc2 * gv * gv; vv.Store(ref v1, (nuint)i);
-            (tv + vStep * mv / (V.Sqrt(vv) * vInv + vEps)).Store(ref t, (nuint)i);
-        }
-        return i;
-    }
-
-    static void Check(Span<float> theta, Span<float> grad, Span<float> s1, Span<float> s2)
+    static void Apply<R>(R rule, Span<float> theta, Span<float> grad, Span<float> s1, Span<float> s2, float prior) where R : struct, IRule
     {
         if (grad.Length != theta.Length || s1.Length != theta.Length || s2.Length != theta.Length)
             throw new ArgumentException($"update: theta ({theta.Length}), grad ({grad.Length}) and state ({s1.Length}, {s2.Length}) lengths differ");
+        if (Vector512.IsHardwareAccelerated) Apply<R, V512>(rule, theta, grad, s1, s2, prior);
+        else Apply<R, V256>(rule, theta, grad, s1, s2, prior);
+    }
+
+    static void Apply<R, V>(R rule, Span<float> theta, Span<float> grad, Span<float> s1, Span<float> s2, float prior)
+        where R : struct, IRule where V : struct, ISimd<V>
+    {
+        ref float t = ref MemoryMarshal.GetReference(theta); ref float g = ref MemoryMarshal.GetReference(grad);
+        ref float a = ref MemoryMarshal.GetReference(s1); ref float b = ref MemoryMarshal.GetReference(s2);
+        int n = theta.Length, i = 0;
+        var vp = V.Create(prior);
+        for (; i <= n - V.Count; i += V.Count)
+        {
+            var tv = V.Load(ref t, (nuint)i); var gv = V.Load(ref g, (nuint)i);
+            if (prior != 0f) { gv -= vp * tv; gv.Store(ref g, (nuint)i); }
+            var av = V.Load(ref a, (nuint)i); var bv = R.TwoStates ? V.Load(ref b, (nuint)i) : av;
+            rule.Update(ref tv, gv, ref av, ref bv);
+            tv.Store(ref t, (nuint)i); av.Store(ref a, (nuint)i);
+            if (R.TwoStates) bv.Store(ref b, (nuint)i);
+        }
+        if (i < n)
+        {
+            int c = n - i; // padded lanes compute on zeros and are never stored
+            var tv = V.LoadPartial(ref Unsafe.Add(ref t, i), c); var gv = V.LoadPartial(ref Unsafe.Add(ref g, i), c);
+            if (prior != 0f) { gv -= vp * tv; gv.StorePartial(ref Unsafe.Add(ref g, i), c); }
+            var av = V.LoadPartial(ref Unsafe.Add(ref a, i), c); var bv = R.TwoStates ? V.LoadPartial(ref Unsafe.Add(ref b, i), c) : av;
+            rule.Update(ref tv, gv, ref av, ref bv);
+            tv.StorePartial(ref Unsafe.Add(ref t, i), c); av.StorePartial(ref Unsafe.Add(ref a, i), c);
+            if (R.TwoStates) bv.StorePartial(ref Unsafe.Add(ref b, i), c);
+        }
+    }
+
+    // ---- the rules: one formula each, on vectors of any width ----
+
+    interface IRule
+    {
+        /// <summary>Whether the rule keeps a second state buffer (Adam's v); otherwise s2 is s1 and is not touched.</summary>
+        static abstract bool TwoStates { get; }
+        /// <summary>theta, and the state(s) s1 (and s2), updated from the gradient g (prior already applied).</summary>
+        void Update<V>(ref V theta, V g, ref V s1, ref V s2) where V : struct, ISimd<V>;
+    }
+
+    readonly struct SgdRule(float lr, float momentum) : IRule
+    {
+        public static bool TwoStates => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Update<V>(ref V theta, V g, ref V s1, ref V s2) where V : struct, ISimd<V>
+        {
+            s1 = V.Create(momentum) * s1 + g;
+            theta += V.Create(lr) * s1;
+        }
+    }
+
+    readonly struct AdagradRule(float lr, float eps) : IRule
+    {
+        public static bool TwoStates => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Update<V>(ref V theta, V g, ref V s1, ref V s2) where V : struct, ISimd<V>
+        {
+            s1 += g * g;
+            theta += V.Create(lr) * g / (V.Sqrt(s1) + V.Create(eps));
+        }
+    }
+
+    readonly struct AdamRule(float b1, float b2, float stepSize, float invBc2, float eps) : IRule
+    {
+        public static bool TwoStates => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Update<V>(ref V theta, V g, ref V m, ref V v) where V : struct, ISimd<V>
+        {
+            m = V.Create(b1) * m + V.Create(1 - b1) * g;
+            v = V.Create(b2) * v + V.Create(1 - b2) * g * g;
+            theta += V.Create(stepSize) * m / (V.Sqrt(v) * V.Create(invBc2) + V.Create(eps));
+        }
     }
 }

@@ -1,11 +1,6 @@
 // `vae train` on System.CommandLine: options map one-to-one onto the records; the dataset's paper setup (from the
 // catalog) applies first, then the preset, then the options typed; mismatched decoders are refused unless asked for.
 using Vae.Cli;
-using Vae.Core.Data;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Cli;
 

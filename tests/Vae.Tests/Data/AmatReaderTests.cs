@@ -1,6 +1,5 @@
 // .amat reader: round trips (plain and gzip) and per-line error messages.
 // Must not: need real data.
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 
@@ -48,12 +47,15 @@ public class AmatReaderTests
         return e;
     }
 
-    [Fact]
-    public void Short_or_long_line_is_reported_with_its_number_and_count()
-    {
-        Assert.Contains("line 2: expected 6 values (2 x 3), found 5", Fails("0 1 0 1 0 1\n0 1 0 1 0\n").Message);
-        Assert.Contains("line 1: expected 6 values (2 x 3), found 7", Fails("0 1 0 1 0 1 1\n").Message);
-    }
+    [Theory]
+    [InlineData("0 1 0 1 0 1\n0 1 0 1 0\n", "line 2: expected 6 values (2 x 3), found 5")]
+    [InlineData("0 1 0 1 0 1 1\n", "line 1: expected 6 values (2 x 3), found 7")]
+    [InlineData("0 1 x 1 0 1\n", "line 1, value 3: expected a finite number, found 'x'")]
+    [InlineData("NaN 1 0 1 0 1\n", "line 1, value 1: expected a finite number, found 'NaN'")]
+    [InlineData("", "empty file (0 bytes)")]
+    [InlineData("\n \n", "found no data")]
+    public void Bad_text_is_reported_with_its_line_value_count_and_what_was_expected(string text, string expected) =>
+        Assert.Contains(expected, Fails(text).Message);
 
     [Fact]
     public void Truncated_gzip_amat_is_reported()
@@ -61,19 +63,5 @@ public class AmatReaderTests
         var big = new float[300, 6];
         byte[] gz = TestFiles.Gzip(TestFiles.Amat(big));
         Assert.Contains("truncated or corrupt gzip stream", Fails(gz[..^30]).Message);
-    }
-
-    [Fact]
-    public void Non_numbers_and_non_finite_values_are_reported()
-    {
-        Assert.Contains("line 1, value 3: expected a finite number, found 'x'", Fails("0 1 x 1 0 1\n").Message);
-        Assert.Contains("line 1, value 1: expected a finite number, found 'NaN'", Fails("NaN 1 0 1 0 1\n").Message);
-    }
-
-    [Fact]
-    public void Empty_and_blank_files_are_reported()
-    {
-        Assert.Contains("empty file (0 bytes)", Fails("").Message);
-        Assert.Contains("found no data", Fails("\n \n").Message);
     }
 }

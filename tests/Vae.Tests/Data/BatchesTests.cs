@@ -1,7 +1,5 @@
 // Batch iterator: seeded per-epoch permutations, dynamic binarization, bit-exact resume, no allocation per batch.
 // Must not: need real data.
-using Vae.Core.Data;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Data;
 

@@ -1,6 +1,5 @@
 // gzip / zlib layer: exact round trips, and corrupt or truncated streams detected with clear messages.
 // Must not: need real data.
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

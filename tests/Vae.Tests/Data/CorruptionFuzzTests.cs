@@ -1,8 +1,6 @@
 // Random truncations and byte flips of valid small files: every reader either succeeds or raises DataFormatException,
 // never an index, null-reference, overflow or other exception from deep inside. Seeded, so failures reproduce.
 // Must not: need real data.
-using Vae.Core.Data;
-using Vae.Core.Numerics;
 using static Vae.Tests.Data.TestFiles;
 
 namespace Vae.Tests.Data;

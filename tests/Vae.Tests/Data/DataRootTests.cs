@@ -1,6 +1,5 @@
 // Data root precedence: --data > VAE_DATA > data/ in the repository.
 // Must not: depend on the real environment (the lookup is injected).
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

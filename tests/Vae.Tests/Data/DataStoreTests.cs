@@ -1,6 +1,5 @@
 // Data store: SHA-256 checks, downloads through a fake fetcher (atomic, nothing partial left), offline messages.
 // Must not: reach the network (the offline test connects to a closed local port).
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

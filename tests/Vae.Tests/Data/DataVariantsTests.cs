@@ -1,6 +1,5 @@
 // Data variants: seeded fixed binarization, labels recorded with results, refusals, and Prepare per variant.
 // Must not: need real data.
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

@@ -1,5 +1,4 @@
 // The named loaders on small files written here: orientation, pixel conventions and split rules, no real data needed.
-using Vae.Core.Data;
 using static Vae.Tests.Data.TestFiles;
 
 namespace Vae.Tests.Data;

@@ -1,6 +1,5 @@
 // IDX reader: round trips of small files written by the tests, and every bad-input message.
 // Must not: need real data.
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

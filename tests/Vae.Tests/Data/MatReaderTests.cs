@@ -1,6 +1,5 @@
 // MAT v5 reader: numeric round trips (plain and miCOMPRESSED, several classes) past cells and strings, and bad input.
 // Must not: need real data.
-using Vae.Core.Data;
 using static Vae.Tests.Data.TestFiles;
 
 namespace Vae.Tests.Data;

@@ -1,6 +1,5 @@
 // A [Fact] that is reported as skipped, with the reason, when the real data files of a dataset are not under VAE_DATA.
 // Owns: the presence check only. Must not: load data.
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

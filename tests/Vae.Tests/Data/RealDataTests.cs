@@ -3,7 +3,6 @@
 // `VAE_DATA=../shared/data python3 scripts/data_golden.py` with Debian's python3 (apt python3-scipy); "moment" = sum_i x[i] * i over the upright
 // row-major image (in file units: 0..255 or 0/1), which changes under any transpose or flip.
 using System.Collections.Concurrent;
-using Vae.Core.Data;
 
 namespace Vae.Tests.Data;
 

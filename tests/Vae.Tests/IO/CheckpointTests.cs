@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.IO;
 
@@ -23,11 +21,28 @@ public class CheckpointTests
             new Dictionary<string, long> { ["epoch"] = 3, ["step"] = 1_234_567_890_123, ["position"] = 17, ["negative"] = -5 });
     }
 
-    static byte[] SavedBytes(TempDir dir, out string path)
+    /// <summary>The sample checkpoint saved in a temp folder of its own (deleted on Dispose): its path and bytes.</summary>
+    sealed class Saved : IDisposable
     {
-        path = dir.File("a.ckpt");
-        Checkpoint.Save(path, Sample());
-        return File.ReadAllBytes(path);
+        readonly TempDir _dir = new();
+        public Saved() { File = _dir.File("a.ckpt"); Checkpoint.Save(File, Sample()); Bytes = System.IO.File.ReadAllBytes(File); }
+        public string File { get; }
+        public byte[] Bytes { get; }
+        public void Dispose() => _dir.Dispose();
+    }
+
+    /// <summary>Damage to a saved checkpoint by name (the cases of the theory below); returns a damaged copy.</summary>
+    static byte[] Damage(string how, byte[] saved)
+    {
+        var b = saved.ToArray();
+        switch (how)
+        {
+            case "version 7": BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(8), 7); return b;
+            case "cut 10 bytes": return b[..^10];
+            case "flip a content bit": b[b.Length / 2] ^= 0x01; return b;
+            case "append 3 zeros": return [.. b, 0, 0, 0];
+            default: throw new ArgumentException($"unknown damage '{how}'");
+        }
     }
 
     static CheckpointFormatException LoadFails(string path, byte[] bytes)
@@ -100,63 +115,35 @@ public class CheckpointTests
         Assert.Contains("50 4B 03 04", e.Message);
     }
 
-    [Fact]
-    public void Wrong_version_is_rejected_naming_both_versions()
+    [Theory]
+    [InlineData("version 7", "format version 7, this build reads version 1")]
+    [InlineData("cut 10 bytes", "truncated: {1} bytes, the header declares {0}")]
+    [InlineData("flip a content bit", "corrupted: SHA-256 checksum mismatch")]
+    [InlineData("append 3 zeros", "{1} bytes but the header declares {0}")]
+    public void Damage_is_reported_naming_what_was_found_and_expected(string how, string expected)
     {
-        using var dir = new TempDir();
-        byte[] b = SavedBytes(dir, out string path);
-        BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(8), 7);
-        var e = LoadFails(path, b);
-        Assert.Contains("format version 7, this build reads version 1", e.Message);
-    }
-
-    [Fact]
-    public void Truncated_file_is_rejected_with_both_lengths()
-    {
-        using var dir = new TempDir();
-        byte[] b = SavedBytes(dir, out string path);
-        var e = LoadFails(path, b[..(b.Length - 10)]);
-        Assert.Contains($"truncated: {b.Length - 10} bytes, the header declares {b.Length}", e.Message);
+        using var f = new Saved();
+        byte[] damaged = Damage(how, f.Bytes);
+        Assert.Contains(string.Format(expected, f.Bytes.Length, damaged.Length), LoadFails(f.File, damaged).Message);
     }
 
     [Fact]
     public void Every_truncation_gives_a_format_error_never_a_crash()
     {
-        using var dir = new TempDir();
-        byte[] b = SavedBytes(dir, out string path);
-        for (int n = 0; n < b.Length; n++) LoadFails(path, b[..n]);
+        using var f = new Saved();
+        for (int n = 0; n < f.Bytes.Length; n++) LoadFails(f.File, f.Bytes[..n]);
     }
 
     [Fact]
     public void A_flipped_byte_anywhere_gives_a_format_error()
     {
-        using var dir = new TempDir();
-        byte[] b = SavedBytes(dir, out string path);
-        for (int i = 0; i < b.Length; i++)
+        using var f = new Saved();
+        for (int i = 0; i < f.Bytes.Length; i++)
         {
-            var c = (byte[])b.Clone();
+            var c = (byte[])f.Bytes.Clone();
             c[i] ^= 0x10;
-            LoadFails(path, c);
+            LoadFails(f.File, c);
         }
-    }
-
-    [Fact]
-    public void A_flipped_byte_in_the_content_is_reported_as_a_checksum_mismatch()
-    {
-        using var dir = new TempDir();
-        byte[] b = SavedBytes(dir, out string path);
-        b[b.Length / 2] ^= 0x01;
-        var e = LoadFails(path, b);
-        Assert.Contains("corrupted: SHA-256 checksum mismatch", e.Message);
-    }
-
-    [Fact]
-    public void Appended_garbage_is_rejected()
-    {
-        using var dir = new TempDir();
-        byte[] b = SavedBytes(dir, out string path);
-        var e = LoadFails(path, [.. b, 0, 0, 0]);
-        Assert.Contains($"{b.Length + 3} bytes but the header declares {b.Length}", e.Message);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Vae.Core.IO;
 
 namespace Vae.Tests.IO;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Vae.Core.IO;
 
 namespace Vae.Tests.IO;
 

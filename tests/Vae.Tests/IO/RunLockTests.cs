@@ -1,10 +1,6 @@
 // RunLock: exclusive between processes (checked against util-linux flock(1), which uses the same flock(2) lock),
 // re-entrant on its thread only, taken over from a holder killed with SIGKILL, and taken by RunDriver.Train.
 using System.Diagnostics;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
-using Vae.Tests.Training;
 
 namespace Vae.Tests.IO;
 
@@ -14,6 +10,22 @@ public class RunLockTests
     {
         var psi = new ProcessStartInfo("flock", ["-x", lockFile, "sh", "-c", command]) { UseShellExecute = false };
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start flock(1)");
+    }
+
+    /// <summary>Exit code of `flock -n -x` on the run's lock file from another process: 0 = it could take the lock, 1 = held.</summary>
+    static int FlockNow(string dir)
+    {
+        using var p = Process.Start(new ProcessStartInfo("flock", ["-n", "-x", Path.Combine(dir, RunLock.FileName), "true"]))!;
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    /// <summary>The lock of <paramref name="dir"/>, which must be free to this thread.</summary>
+    static RunLock Acquired(string dir)
+    {
+        var l = RunLock.TryAcquire(dir);
+        Assert.NotNull(l);
+        return l;
     }
 
     static bool WaitUntil(Func<bool> condition, int ms = 10_000)
@@ -28,10 +40,9 @@ public class RunLockTests
     {
         using var tmp = new TempDir();
         string dir = tmp.File("run");
-        using (var outer = RunLock.TryAcquire(dir))
+        using (Acquired(dir))
         {
-            Assert.NotNull(outer);
-            using (var inner = RunLock.TryAcquire(dir)) Assert.NotNull(inner);
+            Acquired(dir).Dispose(); // re-entered, released again
             Assert.True(RunLock.IsHeld(dir)); // still held after the inner hold is released
             RunLock? other = null;
             var t = new Thread(() => other = RunLock.TryAcquire(dir));
@@ -39,8 +50,7 @@ public class RunLockTests
             Assert.Null(other);
         }
         Assert.False(RunLock.IsHeld(dir));
-        using var again = RunLock.TryAcquire(dir);
-        Assert.NotNull(again);
+        Acquired(dir).Dispose();
     }
 
     [Fact]
@@ -48,17 +58,12 @@ public class RunLockTests
     {
         using var tmp = new TempDir();
         string dir = tmp.File("run");
-        using (var held = RunLock.TryAcquire(dir))
+        using (Acquired(dir))
         {
-            Assert.NotNull(held);
-            using var p = Process.Start(new ProcessStartInfo("flock", ["-n", "-x", Path.Combine(dir, RunLock.FileName), "true"]))!;
-            p.WaitForExit();
-            Assert.Equal(1, p.ExitCode); // flock -n: "could not take the lock"
+            Assert.Equal(1, FlockNow(dir)); // flock -n: "could not take the lock"
             Assert.Contains($"pid {Environment.ProcessId}", RunLock.Holder(dir));
         }
-        using var free = Process.Start(new ProcessStartInfo("flock", ["-n", "-x", Path.Combine(dir, RunLock.FileName), "true"]))!;
-        free.WaitForExit();
-        Assert.Equal(0, free.ExitCode);
+        Assert.Equal(0, FlockNow(dir));
     }
 
     [Fact]

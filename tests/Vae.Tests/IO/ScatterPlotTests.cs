@@ -1,4 +1,3 @@
-using Vae.Core.IO;
 
 namespace Vae.Tests.IO;
 

@@ -5,12 +5,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using Vae.Core.Inference;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 using Vae.Tests.Fixtures;
 
 namespace Vae.Tests.IO;

@@ -1,10 +1,6 @@
 // The Appendix D estimator against answers: the exact log p(x) of the linear-Gaussian oracle (probabilistic PCA), the
 // importance-sampled estimate on a small trained VAE with Dz = 3, MCEM's marginal likelihood rising on 100 training
 // points, and the refusal of large latent spaces.
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Inference;
 

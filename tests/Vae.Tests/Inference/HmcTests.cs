@@ -1,8 +1,5 @@
 // HMC leaves known targets invariant: a correlated 2-D Gaussian and the exact posterior of the linear-Gaussian oracle
 // (probabilistic PCA) are reproduced in mean and covariance within Monte Carlo error, from many independent seeded chains.
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Inference;
 
@@ -68,20 +65,34 @@ public class HmcTests
             Assert.True(Math.Abs(got[i] - want[i]) <= k * se[i], $"{what} {names[i]}: {got[i]:F4} vs exact {want[i]:F4} (se {se[i]:F4})");
     }
 
+    /// <summary>Independent chains on a <paramref name="dims"/>-dimensional target: the sampler, its random stream, each
+    /// chain's state Z [count, dims], step size and log density.</summary>
+    sealed class Chains(int dims, int count, ulong seed)
+    {
+        public readonly Hmc Hmc = new(new HmcOptions(), dims, count);
+        public readonly Rng Rng = new(seed, RngStream.Eval);
+        public readonly float[] Z = new float[count * dims], Step = new float[count];
+        public readonly double[] LogP = new double[count];
+
+        /// <summary>Runs <paramref name="transitions"/> transitions; returns their mean acceptance rate.</summary>
+        public double Run(ILogDensity target, int transitions, bool adapt)
+        {
+            double acc = 0;
+            for (int t = 0; t < transitions; t++) acc += Hmc.Transition(target, Z, Step, LogP, count, Rng, adapt);
+            return acc / transitions;
+        }
+    }
+
     [Fact]
     public void Hmc_with_a_fixed_step_keeps_exact_draws_of_a_correlated_gaussian_exactly_distributed()
     {
         const int chains = 4000;
-        var target = new Gaussian2D();
-        var hmc = new Hmc(new HmcOptions(), 2, chains);
-        var rng = new Rng(41, RngStream.Eval);
-        var z = new float[chains * 2]; var step = new float[chains]; var lp = new double[chains];
-        Gaussian2D.Draw(z, chains, rng);
-        step.AsSpan().Fill(0.1f);
-        double acc = 0;
-        for (int t = 0; t < 15; t++) acc += hmc.Transition(target, z, step, lp, chains, rng, adapt: false);
-        Assert.True(acc / 15 is > 0.5 and < 1.0, $"acceptance {acc / 15:F3}");
-        AssertMoments("fixed-step HMC from the target", z, chains, Gaussian2D.Mean, Gaussian2D.Cov);
+        var c = new Chains(2, chains, 41);
+        Gaussian2D.Draw(c.Z, chains, c.Rng);
+        c.Step.AsSpan().Fill(0.1f);
+        double acc = c.Run(new Gaussian2D(), 15, adapt: false);
+        Assert.True(acc is > 0.5 and < 1.0, $"acceptance {acc:F3}");
+        AssertMoments("fixed-step HMC from the target", c.Z, chains, Gaussian2D.Mean, Gaussian2D.Cov);
     }
 
     [Fact]
@@ -89,20 +100,17 @@ public class HmcTests
     {
         const int chains = 4000;
         var target = new Gaussian2D();
-        var hmc = new Hmc(new HmcOptions(), 2, chains);
-        var rng = new Rng(42, RngStream.Eval);
-        var z = new float[chains * 2]; var step = new float[chains]; var lp = new double[chains];
-        for (int r = 0; r < chains; r++) { z[2 * r] = 6f; z[2 * r + 1] = 4f; }
-        step.AsSpan().Fill((float)hmc.Options.InitialStepSize);
-        for (int t = 0; t < 80; t++) hmc.Transition(target, z, step, lp, chains, rng, adapt: true);
-        double acc = 0;
-        for (int t = 0; t < 20; t++) acc += hmc.Transition(target, z, step, lp, chains, rng, adapt: false);
-        Assert.True(Math.Abs(acc / 20 - 0.9) < 0.05, $"acceptance after adaptation {acc / 20:F3}, target 0.9");
-        AssertMoments("adapted HMC from (6, 4)", z, chains, Gaussian2D.Mean, Gaussian2D.Cov);
+        var c = new Chains(2, chains, 42);
+        for (int r = 0; r < chains; r++) { c.Z[2 * r] = 6f; c.Z[2 * r + 1] = 4f; }
+        c.Step.AsSpan().Fill((float)c.Hmc.Options.InitialStepSize);
+        c.Run(target, 80, adapt: true);
+        double acc = c.Run(target, 20, adapt: false);
+        Assert.True(Math.Abs(acc - 0.9) < 0.05, $"acceptance after adaptation {acc:F3}, target 0.9");
+        AssertMoments("adapted HMC from (6, 4)", c.Z, chains, Gaussian2D.Mean, Gaussian2D.Cov);
         // The target's log density at the returned states is reported (used by the Appendix D estimator).
         var check = new double[chains]; var g = new float[chains * 2];
-        target.Evaluate(z, chains, check, g);
-        Assert.Equal(check, lp);
+        target.Evaluate(c.Z, chains, check, g);
+        Assert.Equal(check, c.LogP);
     }
 
     [Fact]
@@ -112,13 +120,12 @@ public class HmcTests
         const int points = 2, chains = 800, rows = points * chains;
         var target = new JointDensity(o.Spec, new ManagedBlas(), rows);
         target.Condition(o.Theta, o.X, points);
-        var hmc = new Hmc(new HmcOptions(), o.Spec.Dz, rows);
-        var rng = new Rng(43, RngStream.Eval);
-        var z = new float[rows * 2]; var step = new float[rows]; var lp = new double[rows];
-        rng.FillNormal(z);
-        step.AsSpan().Fill((float)hmc.Options.InitialStepSize);
-        for (int t = 0; t < 50; t++) hmc.Transition(target, z, step, lp, rows, rng, adapt: true);
-        for (int t = 0; t < 10; t++) hmc.Transition(target, z, step, lp, rows, rng, adapt: false);
+        var ch = new Chains(o.Spec.Dz, rows, 43);
+        ch.Rng.FillNormal(ch.Z);
+        ch.Step.AsSpan().Fill((float)ch.Hmc.Options.InitialStepSize);
+        ch.Run(target, 50, adapt: true);
+        ch.Run(target, 10, adapt: false);
+        var z = ch.Z;
 
         var model = new VaeModel(o.Spec, new ManagedBlas(), points, 1);
         model.Encode(o.Theta, o.X, points); // the oracle's encoder outputs the exact posterior mean

@@ -1,10 +1,6 @@
 // Evaluation against a model with a known answer: a linear-Gaussian VAE (probabilistic PCA: x = c + z A + noise,
 // noise ~ N(0, diag psi)) has exact log p(x) = log N(x; c, A^T A + diag psi). The importance-sampled estimate must
 // converge to it, the ELBO must stay below it, and the bound must grow with K (pythae's sign bug would fail here).
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Inference;
 

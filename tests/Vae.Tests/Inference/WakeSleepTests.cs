@@ -1,13 +1,7 @@
 // Wake-sleep and the HMC target's gradient: the sleep-phase gradient and d log p(x, z)/dz of the float64 reference
 // against central finite differences, the float32 engine against the reference, the wake gradient against AEVB's
 // decoder gradient, and wake-sleep training against AEVB on a small problem (the paper's Fig. 2 ordering).
-using Vae.Core.Data;
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 using Vae.Tests.Model;
-using Vae.Tests.Training;
 
 namespace Vae.Tests.Inference;
 
@@ -47,16 +41,7 @@ public class WakeSleepTests
         var reference = new Reference(c.Spec);
         var grad = new double[theta.Length];
         double j = reference.LogQ(theta, dream, z, m, grad);
-        const double h = 1e-5;
-        var fd = new double[theta.Length];
-        for (int i = 0; i < theta.Length; i++)
-        {
-            double keep = theta[i];
-            theta[i] = keep + h; double jp = reference.LogQ(theta, dream, z, m, null);
-            theta[i] = keep - h; double jm = reference.LogQ(theta, dream, z, m, null);
-            theta[i] = keep;
-            fd[i] = (jp - jm) / (2 * h);
-        }
+        var fd = Tol.CentralDifferences(theta, th => reference.LogQ(th, dream, z, m, null));
         Assert.True(Math.Abs(j32 - j) <= 1e-4 * Math.Abs(j) + 1e-5, $"sleep objective {j32} vs reference {j}");
         var g32 = Tol.D(grad32);
         foreach (var p in reference.Layout.Params)

@@ -1,44 +1,34 @@
 // Test ladder rungs 2-3: the reference's analytic gradients vs float64 central finite differences, and the float32
 // engine vs the float64 reference, tensor by tensor, for both estimators, both decoders, L = 1 and 3, 1 and 2 layers.
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Model;
 
 public class GradientTests
 {
+    /// <summary>The reference at a case's draw from <paramref name="seed"/>: the inputs, J, dJ/dtheta and the per-datapoint terms.</summary>
+    static (double[] Theta, double[] X, double[] Eps, Reference Ref, double J, double[] Grad, RefTerms Terms) AtReference(ModelCase c, ulong seed)
+    {
+        var (theta, x, eps) = c.Draw(seed);
+        var reference = new Reference(c.Spec);
+        var grad = new double[theta.Length];
+        double j = reference.Evaluate(theta, x, c.M, eps, c.L, c.Est, grad, out var terms);
+        return (theta, x, eps, reference, j, grad, terms);
+    }
+
     [Theory]
     [MemberData(nameof(ModelCase.All), MemberType = typeof(ModelCase))]
     public void Reference_gradient_matches_central_finite_differences(ModelCase c)
     {
-        var (theta, x, eps) = c.Draw(11);
-        var reference = new Reference(c.Spec);
-        var grad = new double[theta.Length];
-        reference.Evaluate(theta, x, c.M, eps, c.L, c.Est, grad, out _);
-        const double h = 1e-5;
-        var fd = new double[theta.Length];
-        for (int i = 0; i < theta.Length; i++)
-        {
-            double keep = theta[i];
-            theta[i] = keep + h; double jp = reference.Evaluate(theta, x, c.M, eps, c.L, c.Est, null, out _);
-            theta[i] = keep - h; double jm = reference.Evaluate(theta, x, c.M, eps, c.L, c.Est, null, out _);
-            theta[i] = keep;
-            fd[i] = (jp - jm) / (2 * h);
-        }
-        foreach (var p in reference.Layout.Params)
-            Tol.Close($"{c.Name} d/d{p.Name}", fd.AsSpan(p.Offset, p.Length), grad.AsSpan(p.Offset, p.Length), rel: 1e-6, abs: 1e-9);
+        var r = AtReference(c, 11);
+        var fd = Tol.CentralDifferences(r.Theta, th => r.Ref.Evaluate(th, r.X, c.M, r.Eps, c.L, c.Est, null, out _));
+        Tol.CloseByTensor(c.Name, r.Ref.Layout, fd, r.Grad, rel: 1e-6, abs: 1e-9);
     }
 
     [Theory]
     [MemberData(nameof(ModelCase.All), MemberType = typeof(ModelCase))]
     public void Float32_engine_matches_float64_reference_tensor_by_tensor(ModelCase c)
     {
-        var (theta, x, eps) = c.Draw(12);
-        var reference = new Reference(c.Spec);
-        var gradRef = new double[theta.Length];
-        double jRef = reference.Evaluate(theta, x, c.M, eps, c.L, c.Est, gradRef, out var t);
+        var (theta, x, eps, reference, jRef, gradRef, t) = AtReference(c, 12);
 
         var sgvb = new Sgvb(c.Spec, new ManagedBlas(), c.M, c.L);
         var theta32 = Tol.F(theta);
@@ -53,9 +43,7 @@ public class GradientTests
         Tol.Close("LogPz", t.LogPz, sgvb.LogPz, 1e-5, 1e-5);
         Tol.Close("LogQz", t.LogQz, sgvb.LogQz, 1e-5, 1e-5);
         Tol.Close("LogWeights", t.LogW, sgvb.LogWeights, 1e-5, 1e-5);
-        var g = Tol.D(grad32);
-        foreach (var p in reference.Layout.Params)
-            Tol.Close($"{c.Name} d/d{p.Name}", gradRef.AsSpan(p.Offset, p.Length), g.AsSpan(p.Offset, p.Length), rel: 2e-4, abs: 1e-6);
+        Tol.CloseByTensor(c.Name, reference.Layout, gradRef, Tol.D(grad32), rel: 2e-4, abs: 1e-6);
     }
 
     [Fact]

@@ -1,7 +1,4 @@
 // Shared builders for engine tests: awkward model sizes, random parameters / data / noise, tolerance checks.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Model;
 
@@ -66,5 +63,27 @@ public static class Tol
         }
         double limit = rel * scale + abs;
         Assert.True(worst <= limit, $"{what}: max error {worst:E3} at [{at}] (expected {(at >= 0 ? expected[at] : 0):G9}, got {(at >= 0 ? actual[at] : 0):G9}) > limit {limit:E3} (scale {scale:G4})");
+    }
+
+    /// <summary><see cref="Close"/> on each tensor of <paramref name="layout"/> in turn ("{what} d/d{tensor}").</summary>
+    public static void CloseByTensor(string what, ParameterLayout layout, double[] expected, double[] actual, double rel, double abs)
+    {
+        foreach (var p in layout.Params)
+            Close($"{what} d/d{p.Name}", expected.AsSpan(p.Offset, p.Length), actual.AsSpan(p.Offset, p.Length), rel, abs);
+    }
+
+    /// <summary>d f / d theta by float64 central finite differences, entry by entry with step h (theta is restored).</summary>
+    public static double[] CentralDifferences(double[] theta, Func<double[], double> f, double h = 1e-5)
+    {
+        var fd = new double[theta.Length];
+        for (int i = 0; i < theta.Length; i++)
+        {
+            double keep = theta[i];
+            theta[i] = keep + h; double jp = f(theta);
+            theta[i] = keep - h; double jm = f(theta);
+            theta[i] = keep;
+            fd[i] = (jp - jm) / (2 * h);
+        }
+        return fd;
     }
 }

@@ -1,7 +1,4 @@
 // The flat parameter layout (contract order, shapes) and the initialisation schemes' ranges.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Model;
 

@@ -1,8 +1,5 @@
 // A slow float64 reference of the whole model and both estimators: one datapoint, one sample at a time, plain loops,
 // its own hand-derived backward. Owns nothing the engine uses; it is the independent yardstick (test ladder rungs 2-3).
-using Vae.Core.Model;
-using Vae.Core.Tensors;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Model;
 
@@ -23,16 +20,14 @@ public sealed class Reference
     /// <summary>J = (1/M) sum_m Elbo_m; if grad is non-null it receives dJ/dtheta (overwritten).</summary>
     public double Evaluate(double[] theta, double[] x, int m, double[] eps, int l, Estimator est, double[]? grad, out RefTerms terms)
     {
-        int d = _spec.D, dz = _spec.Dz;
+        int dz = _spec.Dz;
         var t = new RefTerms(new double[m], new double[m], new double[m], new double[m], new double[m], new double[l * m]);
         if (grad != null) Array.Clear(grad);
         double j = 0;
         for (int i = 0; i < m; i++)
         {
-            var xi = x.AsSpan(i * d, d).ToArray();
-            var enc = ForwardMlp(theta, "enc", _spec.EncoderHidden.Count, xi);
-            var h = enc[^1];
-            var mu = DenseF(theta, "enc.mu", h); var lv = DenseF(theta, "enc.logvar", h);
+            var post = Encode(theta, x, i);
+            var (xi, mu, lv) = (post.X, post.Mu, post.LogVar);
             double kl = 0;
             for (int k = 0; k < dz; k++) kl += -0.5 * (1 + lv[k] - mu[k] * mu[k] - Math.Exp(lv[k]));
             t.Kl[i] = kl;
@@ -53,10 +48,7 @@ public sealed class Reference
                 double c = 1.0 / (m * l);
                 for (int q = 0; q < dHeadA.Length; q++) dHeadA[q] *= c;
                 for (int q = 0; q < dHeadB.Length; q++) dHeadB[q] *= c;
-                var dHd = new double[hd.Length];
-                if (_spec.Likelihood == Likelihood.Bernoulli) DenseB(theta, "dec.logits", hd, dHeadA, grad, dHd);
-                else { DenseB(theta, "dec.mean", hd, dHeadA, grad, dHd); DenseB(theta, "dec.logvar", hd, dHeadB, grad, dHd); }
-                var dz_ = BackwardMlp(theta, "dec", z, dec, dHd, grad);
+                var dz_ = BackwardMlp(theta, "dec", z, dec, HeadBackward(theta, hd, dHeadA, dHeadB, grad), grad);
                 if (est == Estimator.A) for (int k = 0; k < dz; k++) dz_[k] -= c * z[k];
                 for (int k = 0; k < dz; k++)
                 {
@@ -70,13 +62,40 @@ public sealed class Reference
             if (grad == null) continue;
             if (est == Estimator.B)
                 for (int k = 0; k < dz; k++) { dMu[k] -= mu[k] / m; dLv[k] += 0.5 * (1 - Math.Exp(lv[k])) / m; }
-            var dH = new double[h.Length];
-            DenseB(theta, "enc.mu", h, dMu, grad, dH);
-            DenseB(theta, "enc.logvar", h, dLv, grad, dH);
-            BackwardMlp(theta, "enc", xi, enc, dH, grad);
+            EncoderBackward(theta, post, dMu, dLv, grad);
         }
         terms = t;
         return j;
+    }
+
+    /// <summary>Datapoint X (row i of x [M, D]) through the encoder: its layers (outputs of each), the last hidden layer H,
+    /// and q(z|x)'s mean and log-variance.</summary>
+    sealed record Encoded(double[] X, List<double[]> Layers, double[] H, double[] Mu, double[] LogVar);
+
+    Encoded Encode(double[] theta, double[] x, int i)
+    {
+        var xi = x.AsSpan(i * _spec.D, _spec.D).ToArray();
+        var enc = ForwardMlp(theta, "enc", _spec.EncoderHidden.Count, xi);
+        var h = enc[^1];
+        return new(xi, enc, h, DenseF(theta, "enc.mu", h), DenseF(theta, "enc.logvar", h));
+    }
+
+    /// <summary>Accumulates into grad the encoder's gradient from d/dMu and d/dLogVar.</summary>
+    void EncoderBackward(double[] theta, Encoded q, double[] dMu, double[] dLv, double[] grad)
+    {
+        var dH = new double[q.H.Length];
+        DenseB(theta, "enc.mu", q.H, dMu, grad, dH);
+        DenseB(theta, "enc.logvar", q.H, dLv, grad, dH);
+        BackwardMlp(theta, "enc", q.X, q.Layers, dH, grad);
+    }
+
+    /// <summary>Backward of the decoder's output heads (grad accumulates their parameters' gradient); returns d/d(hd).</summary>
+    double[] HeadBackward(double[] theta, double[] hd, double[] dHeadA, double[] dHeadB, double[] grad)
+    {
+        var dHd = new double[hd.Length];
+        if (_spec.Likelihood == Likelihood.Bernoulli) DenseB(theta, "dec.logits", hd, dHeadA, grad, dHd);
+        else { DenseB(theta, "dec.mean", hd, dHeadA, grad, dHd); DenseB(theta, "dec.logvar", hd, dHeadB, grad, dHd); }
+        return dHd;
     }
 
     /// <summary>log p(x|z) from the decoder's last hidden layer hd, and d/d(head) of it (unscaled; dHeadB empty for Bernoulli).</summary>
@@ -116,27 +135,21 @@ public sealed class Reference
     /// </summary>
     public double LogQ(double[] theta, double[] x, double[] z, int m, double[]? grad)
     {
-        int d = _spec.D, dz = _spec.Dz;
+        int dz = _spec.Dz;
         if (grad != null) Array.Clear(grad);
         double j = 0;
         for (int i = 0; i < m; i++)
         {
-            var xi = x.AsSpan(i * d, d).ToArray();
-            var enc = ForwardMlp(theta, "enc", _spec.EncoderHidden.Count, xi);
-            var h = enc[^1];
-            var mu = DenseF(theta, "enc.mu", h); var lv = DenseF(theta, "enc.logvar", h);
+            var post = Encode(theta, x, i);
             var dMu = new double[dz]; var dLv = new double[dz];
             for (int k = 0; k < dz; k++)
             {
-                double r = z[i * dz + k] - mu[k], prec = Math.Exp(-lv[k]);
-                j += -0.5 * (Log2Pi + lv[k] + r * r * prec) / m;
+                double r = z[i * dz + k] - post.Mu[k], prec = Math.Exp(-post.LogVar[k]);
+                j += -0.5 * (Log2Pi + post.LogVar[k] + r * r * prec) / m;
                 dMu[k] = r * prec / m; dLv[k] = 0.5 * (r * r * prec - 1) / m;
             }
             if (grad == null) continue;
-            var dH = new double[h.Length];
-            DenseB(theta, "enc.mu", h, dMu, grad, dH);
-            DenseB(theta, "enc.logvar", h, dLv, grad, dH);
-            BackwardMlp(theta, "enc", xi, enc, dH, grad);
+            EncoderBackward(theta, post, dMu, dLv, grad);
         }
         return j;
     }
@@ -161,10 +174,7 @@ public sealed class Reference
             for (int k = 0; k < dz; k++) lpz += -0.5 * (Log2Pi + zr[k] * zr[k]);
             lp[r] = lpx + lpz;
             if (gradZ == null) continue;
-            var dHd = new double[hd.Length];
-            if (_spec.Likelihood == Likelihood.Bernoulli) DenseB(theta, "dec.logits", hd, dHeadA, scratch, dHd);
-            else { DenseB(theta, "dec.mean", hd, dHeadA, scratch, dHd); DenseB(theta, "dec.logvar", hd, dHeadB, scratch, dHd); }
-            var g = BackwardMlp(theta, "dec", zr, dec, dHd, scratch);
+            var g = BackwardMlp(theta, "dec", zr, dec, HeadBackward(theta, hd, dHeadA, dHeadB, scratch), scratch);
             for (int k = 0; k < dz; k++) gradZ[r * dz + k] = g[k] - zr[k];
         }
         return lp;

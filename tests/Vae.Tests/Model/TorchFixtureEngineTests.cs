@@ -1,11 +1,6 @@
 // Test ladder rung 4: the float32 engine against an independent PyTorch (float64 autograd) implementation,
 // tensor by tensor: intermediates, ELBO terms, every gradient, and a 10-step Adam trajectory.
 // Fixtures: tests/Vae.Tests/fixtures/*.json, made by scripts/make_fixtures.py (seeds in each file's provenance).
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 using Vae.Tests.Fixtures;
 
 namespace Vae.Tests.Model;

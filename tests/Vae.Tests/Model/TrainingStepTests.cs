@@ -1,10 +1,5 @@
 // Test ladder rung 6 (behaviour): the training-step unit (noise -> forward -> backward -> optimizer) raises the ELBO on a
 // small synthetic dataset, allocates no managed memory in steady state, and its phases equal the whole step.
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Model;
 

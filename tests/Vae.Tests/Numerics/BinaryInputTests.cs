@@ -2,10 +2,6 @@
 // provider's dense sgemm BIT FOR BIT (both kernels, one and several depth blocks, odd shapes, accumulation onto
 // non-zero and -0 gradients), a whole training step's gradient is bit-identical with the sparse path on and off, and
 // any non-0/1 value makes the model fall back to the dense GEMM.
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Numerics;
 

@@ -1,8 +1,6 @@
 // Auto mode picks the fastest verified provider by a measured calibration, caches it per machine + library versions
 // in the user's cache folder (XDG_CACHE_HOME, else HOME/.cache), and VAE_BLAS still overrides it.
 // Must not: assert on real timings (a loaded machine may order providers either way); measurement is injected.
-using Vae.Core.Numerics;
-using Vae.Tests.IO;
 
 namespace Vae.Tests.Numerics;
 

@@ -1,7 +1,6 @@
 // Every sgemm provider against the float64 reference: awkward shapes, all transposes, alpha/beta grid, padded strides.
 // Owns: correctness of ManagedBlas (each kernel, single and multi-thread) and of the native providers in process.
 // Must not: test provider selection (BlasResolverTests) or MKL's process safety (MklProcessTests).
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Numerics;
 

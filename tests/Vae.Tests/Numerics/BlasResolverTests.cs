@@ -1,7 +1,6 @@
 // Provider selection: options vs VAE_BLAS / VAE_BLAS_THREADS, no silent fallback when a provider is named,
 // auto-mode fallback with the reason in Describe(), verify-on-load, and refusing a library that is not the one asked for.
 // Must not: re-test GEMM numerics (BlasProviderTests does).
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Numerics;
 

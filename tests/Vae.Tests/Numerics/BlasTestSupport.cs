@@ -1,7 +1,6 @@
 // Shared by the BLAS tests: the float64 reference GEMM, the providers under test, skip attributes, the CLI child process.
 // Owns: test-side helpers only. Must not: reuse production code as its own reference (the reference here is independent).
 using System.Diagnostics;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Numerics;
 

@@ -2,8 +2,6 @@
 // tanh cores against scalar double formulas, on awkward lengths (SIMD body + zero-padded tail) and extreme inputs.
 // scripts/suites/simd-paths.sh reruns this class with 256-bit vectors only and with no SIMD at all.
 using System.Runtime.Intrinsics;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Numerics;
 

@@ -1,6 +1,5 @@
 // The latent-layer kernels (reparameterisation, KL terms, reparameterisation backward) against double formulas on
 // awkward lengths, with L = 1 and L = 3 noise samples (sample-major).
-using Vae.Core.Numerics;
 using static Vae.Tests.Numerics.KernelTests;
 
 namespace Vae.Tests.Numerics;

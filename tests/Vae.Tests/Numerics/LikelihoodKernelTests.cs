@@ -1,7 +1,5 @@
 // The fused likelihood kernels (log p(x|z) per row + gradient in one pass) against scalar double formulas on awkward
 // widths (SIMD body + padded tail), with sample-major broadcasting of x, extreme logits / log-variances and NaN.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 using static Vae.Tests.Numerics.KernelTests;
 
 namespace Vae.Tests.Numerics;

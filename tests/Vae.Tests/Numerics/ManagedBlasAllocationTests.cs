@@ -1,6 +1,5 @@
 // ManagedBlas allocates no managed memory per call in steady state (issue 6: zero allocations per training step).
 // Runs in a non-parallel collection: the multi-thread check reads the process-wide allocation counter.
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Numerics;
 

@@ -2,7 +2,6 @@
 // so the known abort (libmkl_intel_thread.so: undefined symbol: omp_get_num_procs) fails a test instead of the test host.
 // Must not: run MKL in the test host (BlasProviderTests does that, after MklChildProbe passed).
 using System.Diagnostics;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Numerics;
 

@@ -1,4 +1,3 @@
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Numerics;
 

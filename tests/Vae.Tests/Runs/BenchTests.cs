@@ -1,8 +1,5 @@
 // `vae bench`'s engine: the step benchmark counts exactly the GEMM work of a step and allocates nothing per step
 // (option parsing: tests/Vae.Tests/Cli). (Timings themselves are reported by the benchmark, never asserted.)
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
 
 namespace Vae.Tests.Runs;
 

@@ -1,8 +1,5 @@
 // The one validation layer (Vae.Core.Inputs), table-driven: every bad name or number gives an InputException whose
 // message starts with the option as the user typed it and never names an internal type or parameter.
-using Vae.Core.Inputs;
-using Vae.Core.Model;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Runs;
 

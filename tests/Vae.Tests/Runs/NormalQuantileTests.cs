@@ -1,5 +1,4 @@
 // The normal quantile function against reference values and the Fig. 4 inverse-CDF grid's shape and orientation.
-using Vae.Core.Runs;
 
 namespace Vae.Tests.Runs;
 

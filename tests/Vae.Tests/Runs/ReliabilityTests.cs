@@ -4,14 +4,6 @@
 // The CLI-level battery (child processes, kill -9, real data) is scripts/suites/reliability.sh.
 using System.Diagnostics;
 using System.Text.Json;
-using Vae.Core.Inputs;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
-using Vae.Core.Training;
-using Vae.Tests.IO;
-using Vae.Tests.Training;
 
 namespace Vae.Tests.Runs;
 

@@ -1,13 +1,6 @@
 // RunDriver end to end on the synthetic prototypes of TrainerTests: every run file is written (metrics last, PNGs
 // decodable), a killed run resumes without duplicated curve rows and ends where an uninterrupted run ends.
 using System.Text.Json;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
-using Vae.Core.Training;
-using Vae.Tests.IO;
-using Vae.Tests.Training;
 
 namespace Vae.Tests.Runs;
 

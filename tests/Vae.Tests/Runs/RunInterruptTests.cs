@@ -1,12 +1,5 @@
 // A run interrupted between curve points (what a Slurm warning signal or SIGTERM does through the cancellation token)
 // saves a checkpoint of that exact step; resuming it gives the numbers and curve of a run that never stopped.
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
-using Vae.Core.Training;
-using Vae.Tests.IO;
-using Vae.Tests.Training;
 
 namespace Vae.Tests.Runs;
 

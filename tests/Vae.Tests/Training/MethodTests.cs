@@ -1,14 +1,8 @@
 // Training methods beside AEVB through the one Trainer: bit-exact resume (optimizer, RNG streams, MCEM's chains and
 // adapted step sizes), refusing a checkpoint of another method, and MCEM's small-training-set requirement.
-using Vae.Core.IO;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
 using Vae.Cli;
-using Vae.Core.Training;
 using Vae.Tests.Inference;
-using Vae.Tests.IO;
 using System.Text.Json.Nodes;
-using Vae.Core.Inference;
 
 namespace Vae.Tests.Training;
 

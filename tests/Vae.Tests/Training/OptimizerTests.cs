@@ -1,5 +1,4 @@
 // Update rules against their textbook definitions in double, step by step, and the weight prior's per-datapoint scale.
-using Vae.Core.Training;
 
 namespace Vae.Tests.Training;
 

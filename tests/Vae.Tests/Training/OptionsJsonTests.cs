@@ -1,9 +1,5 @@
 // Checkpoints store the run's options with enums by name, the manifest's convention; checkpoints written before that
 // (enums as integers) still read back to the same options.
-using Vae.Core.Data;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Training;
 

@@ -1,10 +1,5 @@
 // The training loop: the bound rises on data, resume from a checkpoint is bit-exact, divergence stops with the tensor
 // named, and nonsense options are refused with the value in the message.
-using Vae.Core.Data;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Training;
 

@@ -1,7 +1,5 @@
 // The vectorised optimizer loops against the scalar float32 formula written out per element: they must agree bit for
 // bit (same operations, same order, no fused multiply-add), on lengths that exercise both vector widths and the tail.
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Training;
 
