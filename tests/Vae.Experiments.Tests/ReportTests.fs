@@ -86,7 +86,7 @@ let tests =
 
         test "Runs_of_other_kinds_are_left_out_of_the_report" {
             use tmp = new TempDir()
-            populate tmp.Path
+            populateWith 1 tmp.Path
             let before = (Report.gather tmp.Path).Runs.Length
             // A finished classifier run (vae fid's) and a DCGAN run: "Kind" in the manifest, metrics.json not a TrainResult.
             for kind, exp in [ "classifier", "classifier"; "dcgan", "mnist" ] do

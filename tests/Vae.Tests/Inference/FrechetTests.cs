@@ -1,8 +1,6 @@
 // The Fréchet distance and its inputs: a set against itself is 0, closed forms for Gaussians (diagonal, 1-D, and a general
 // pair through the eigenvalues of Σa Σb), symmetry, growth with a shift, the feature statistics, and the label distribution.
 using MathNet.Numerics.LinearAlgebra;
-using Vae.Core.Inference;
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Inference;
 

@@ -1,9 +1,5 @@
 // The sample-quality classifier: its analytic gradient (float32 engine) against float64 central finite differences of an
 // independent float64 loop implementation, the forward against that implementation, and learning on a separable toy task.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Model;
 

@@ -1,10 +1,5 @@
 // `vae fid` end to end on real MNIST (a classifier trained on a few thousand images, a briefly trained VAE), the classifier
 // folder's load / reuse / refusal rules, and the command's failure before any training when the run is missing.
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
-using Vae.Core.Training;
 using Vae.Tests.Cli;
 using Vae.Tests.Data;
 using TempDir = Vae.Tests.IO.TempDir;
