@@ -49,40 +49,34 @@ public class ClassifierTests
         return (theta, x, y);
     }
 
-    [Fact]
-    public void Gradient_matches_float64_central_finite_differences()
+    /// <summary>A classifier after its forward pass on the float32 draw from <paramref name="seed"/>.</summary>
+    static (Classifier Net, float[] Theta, float[] X, int[] Y) Forwarded(ulong seed)
     {
-        var (theta, x, y) = Draw(21);
+        var (theta, x, y) = Draw(seed);
         var net = new Classifier(Spec, new ManagedBlas(), M);
         var th = Tol.F(theta); var xf = Tol.F(x);
         net.Forward(th, xf, M);
+        return (net, th, xf, y);
+    }
+
+    [Fact]
+    public void Gradient_matches_float64_central_finite_differences()
+    {
+        var (net, th, xf, y) = Forwarded(21);
         double j = net.LogLikelihood(y, M);
         var grad = new float[th.Length];
         net.Backward(th, xf, grad, M);
         // The finite differences are taken at the float32-rounded point, so both sides see the same function.
         var at = Tol.D(th); var xd = Tol.D(xf);
         Assert.True(Math.Abs(j - ReferenceJ(Spec, at, xd, y, M)) < 1e-5, $"J {j} vs reference {ReferenceJ(Spec, at, xd, y, M)}");
-        const double h = 1e-6;
-        var fd = new double[at.Length];
-        for (int i = 0; i < at.Length; i++)
-        {
-            double keep = at[i];
-            at[i] = keep + h; double jp = ReferenceJ(Spec, at, xd, y, M);
-            at[i] = keep - h; double jm = ReferenceJ(Spec, at, xd, y, M);
-            at[i] = keep;
-            fd[i] = (jp - jm) / (2 * h);
-        }
-        foreach (var p in Spec.Layout().Params)
-            Tol.Close($"classifier d/d{p.Name}", fd.AsSpan(p.Offset, p.Length), Tol.D(grad).AsSpan(p.Offset, p.Length), rel: 2e-4, abs: 1e-6);
+        var fd = Tol.CentralDifferences(at, t => ReferenceJ(Spec, t, xd, y, M), h: 1e-6);
+        Tol.CloseByTensor("classifier", Spec.Layout(), fd, Tol.D(grad), rel: 2e-4, abs: 1e-6);
     }
 
     [Fact]
     public void Features_are_the_last_hidden_layer_and_softmax_rows_sum_to_one()
     {
-        var (theta, x, y) = Draw(22);
-        var net = new Classifier(Spec, new ManagedBlas(), M);
-        var th = Tol.F(theta); var xf = Tol.F(x);
-        net.Forward(th, xf, M);
+        var (net, th, xf, y) = Forwarded(22);
         var features = new double[M * Spec.Features];
         ReferenceJ(Spec, Tol.D(th), Tol.D(xf), y, M, features);
         Tol.Close("features", features, Tol.D(net.Features[..(M * Spec.Features)].ToArray()), rel: 1e-5, abs: 1e-6);
@@ -97,10 +91,8 @@ public class ClassifierTests
     [Fact]
     public void Backward_accumulates_and_bad_labels_are_refused()
     {
-        var (theta, x, y) = Draw(23);
-        var net = new Classifier(Spec, new ManagedBlas(), M);
-        var th = Tol.F(theta); var xf = Tol.F(x);
-        net.Forward(th, xf, M); net.LogLikelihood(y, M);
+        var (net, th, xf, y) = Forwarded(23);
+        net.LogLikelihood(y, M);
         var once = new float[th.Length]; var twice = new float[th.Length];
         net.Backward(th, xf, once, M);
         net.Backward(th, xf, twice, M); net.Backward(th, xf, twice, M);
