@@ -18,40 +18,54 @@ public static class ConvChunk
         Math.Clamp(budget / Math.Max(1, g.Patches * g.PatchSize), 1, maxBatch);
 }
 
+
+/// <summary>What both convolutions share: geometry, parameter offsets, the chunked column workspace, the batch check.</summary>
+public abstract class ConvLayer
+{
+    private protected readonly float[] _cols; // [chunk*Ho*Wo, K*K*C] (C: input channels for Conv2d, output for the transposed one)
+    private protected readonly int _chunk;
+
+    private protected ConvLayer(ParameterLayout layout, string prefix, ConvGeometry g, int wRows, int wCols, int channels,
+                                int maxBatch, int columnBudget)
+    {
+        var w = layout[prefix + ".W"]; var b = layout[prefix + ".b"];
+        if (w.Rows != wRows || w.Cols != wCols || b.Cols != channels)
+            throw new ArgumentException($"{prefix}: layout has W [{w.Rows}, {w.Cols}], b [{b.Cols}]; geometry needs [{wRows}, {wCols}], [{channels}]");
+        if (maxBatch <= 0) throw new ArgumentException($"{prefix}: maxBatch ({maxBatch}) must be positive");
+        (G, WOffset, BOffset, MaxBatch) = (g, w.Offset, b.Offset, maxBatch);
+        _chunk = ConvChunk.Images(g, maxBatch, columnBudget);
+        _cols = new float[_chunk * g.Patches * g.PatchSize];
+    }
+
+    /// <summary>The im2col geometry: the image side is the input of a Conv2d and the output of a ConvTranspose2d.</summary>
+    public ConvGeometry G { get; }
+    public int WOffset { get; }
+    public int BOffset { get; }
+    public int MaxBatch { get; }
+    /// <summary>Images per im2col chunk (one GEMM each).</summary>
+    public int ChunkImages => _chunk;
+
+    private protected void CheckBatch(int m)
+    {
+        if (m <= 0 || m > MaxBatch) throw new ArgumentOutOfRangeException(nameof(m), $"{GetType().Name} batch M ({m}) must be in 1..{MaxBatch}");
+    }
+}
+
 /// <summary>
 /// y[M, Ho, Wo, Cout] = act(conv(x[M, H, W, Cin], W) + b): W [K*K*Cin, Cout] (rows ordered kh, kw, cin) and b [Cout] at
 /// fixed offsets of theta. PyTorch's Conv2d weight [Cout, Cin, K, K] is W = w.permute(2, 3, 1, 0).reshape(K*K*Cin, Cout).
 /// </summary>
-public sealed class Conv2d
+public sealed class Conv2d : ConvLayer
 {
-    readonly float[] _cols; // [chunk*Ho*Wo, K*K*Cin]
-    readonly int _chunk;
-
-    /// <summary>Images per im2col chunk (one GEMM each).</summary>
-    public int ChunkImages => _chunk;
-
     /// <summary>Layout entries {prefix}.W [K*K*Cin, Cout] and {prefix}.b [1, Cout] for geometry g (input side).</summary>
     public static IEnumerable<(string, int, int, bool)> Tensors(string prefix, ConvGeometry g, int cout) =>
         [(prefix + ".W", g.PatchSize, cout, false), (prefix + ".b", 1, cout, true)];
 
     /// <summary>A convolution of images g.H x g.W x g.C into cout channels, for batches of up to maxBatch images.</summary>
     public Conv2d(ParameterLayout layout, string prefix, ConvGeometry g, int cout, int maxBatch, int columnBudget = ConvChunk.ColumnBudget)
-    {
-        var w = layout[prefix + ".W"]; var b = layout[prefix + ".b"];
-        if (w.Rows != g.PatchSize || w.Cols != cout || b.Cols != cout)
-            throw new ArgumentException($"{prefix}: layout has W [{w.Rows}, {w.Cols}], b [{b.Cols}]; geometry needs [{g.PatchSize}, {cout}], [{cout}]");
-        if (maxBatch <= 0) throw new ArgumentException($"{prefix}: maxBatch ({maxBatch}) must be positive");
-        (G, Cout, WOffset, BOffset, MaxBatch) = (g, cout, w.Offset, b.Offset, maxBatch);
-        _chunk = ConvChunk.Images(g, maxBatch, columnBudget);
-        _cols = new float[_chunk * g.Patches * g.PatchSize];
-    }
+        : base(layout, prefix, g, g.PatchSize, cout, cout, maxBatch, columnBudget) => Cout = cout;
 
-    /// <summary>Input geometry (image [H, W, C]) and output grid [Ho, Wo].</summary>
-    public ConvGeometry G { get; }
     public int Cout { get; }
-    public int WOffset { get; }
-    public int BOffset { get; }
-    public int MaxBatch { get; }
     /// <summary>Floats per input image, H*W*Cin.</summary>
     public int InSize => G.ImageSize;
     /// <summary>Floats per output image, Ho*Wo*Cout.</summary>
@@ -100,11 +114,6 @@ public sealed class Conv2d
         }
         if (!grad.IsEmpty) Kernels.AccumulateColumnSums(dy.Slice(0, m * OutSize), m * p, grad.Slice(BOffset, Cout));
     }
-
-    void CheckBatch(int m)
-    {
-        if (m <= 0 || m > MaxBatch) throw new ArgumentOutOfRangeException(nameof(m), $"conv batch M ({m}) must be in 1..{MaxBatch}");
-    }
 }
 
 /// <summary>
@@ -113,14 +122,8 @@ public sealed class Conv2d
 /// cout); PyTorch's ConvTranspose2d weight [Cin, Cout, K, K] is W = w.permute(0, 2, 3, 1).reshape(Cin, K*K*Cout).
 /// Forward: cols = x W (one GEMM per chunk), then col2im onto y; backward: im2col(dy), then dW += x^T cols, dx += cols W^T.
 /// </summary>
-public sealed class ConvTranspose2d
+public sealed class ConvTranspose2d : ConvLayer
 {
-    readonly float[] _cols; // [chunk*Hi*Wi, K*K*Cout]
-    readonly int _chunk;
-
-    /// <summary>Images per im2col chunk (one GEMM each).</summary>
-    public int ChunkImages => _chunk;
-
     /// <summary>The output-side geometry of a transposed convolution of [hi, wi, *] into cout channels (image = output).</summary>
     public static ConvGeometry Geometry(int hi, int wi, int cout, int k, int stride, int pad, int outputPadding)
     {
@@ -138,23 +141,10 @@ public sealed class ConvTranspose2d
 
     /// <summary>A transposed convolution with output-side geometry g (from <see cref="Geometry"/>) from cin channels.</summary>
     public ConvTranspose2d(ParameterLayout layout, string prefix, ConvGeometry g, int cin, int maxBatch, int columnBudget = ConvChunk.ColumnBudget)
-    {
-        var w = layout[prefix + ".W"]; var b = layout[prefix + ".b"];
-        if (w.Rows != cin || w.Cols != g.PatchSize || b.Cols != g.C)
-            throw new ArgumentException($"{prefix}: layout has W [{w.Rows}, {w.Cols}], b [{b.Cols}]; geometry needs [{cin}, {g.PatchSize}], [{g.C}]");
-        if (maxBatch <= 0) throw new ArgumentException($"{prefix}: maxBatch ({maxBatch}) must be positive");
-        (G, Cin, WOffset, BOffset, MaxBatch) = (g, cin, w.Offset, b.Offset, maxBatch);
-        _chunk = ConvChunk.Images(g, maxBatch, columnBudget);
-        _cols = new float[_chunk * g.Patches * g.PatchSize];
-    }
+        : base(layout, prefix, g, cin, g.PatchSize, g.C, maxBatch, columnBudget) => Cin = cin;
 
-    /// <summary>Output geometry (image [Ho, Wo, Cout]) with the input as its grid [Hi, Wi].</summary>
-    public ConvGeometry G { get; }
     public int Cin { get; }
     public int Cout => G.C;
-    public int WOffset { get; }
-    public int BOffset { get; }
-    public int MaxBatch { get; }
     /// <summary>Floats per input image, Hi*Wi*Cin.</summary>
     public int InSize => G.Patches * Cin;
     /// <summary>Floats per output image, Ho*Wo*Cout.</summary>
@@ -197,10 +187,5 @@ public sealed class ConvTranspose2d
                 blas.Sgemm(false, true, c * p, Cin, k, 1f, cols, k, wt, k, 1f, dx.Slice(n0 * InSize, c * InSize), Cin);
         }
         if (!grad.IsEmpty) Kernels.AccumulateColumnSums(dy.Slice(0, m * OutSize), m * G.H * G.W, grad.Slice(BOffset, Cout));
-    }
-
-    void CheckBatch(int m)
-    {
-        if (m <= 0 || m > MaxBatch) throw new ArgumentOutOfRangeException(nameof(m), $"transposed conv batch M ({m}) must be in 1..{MaxBatch}");
     }
 }

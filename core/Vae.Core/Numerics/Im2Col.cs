@@ -2,6 +2,8 @@
 // row of a [M*Ho*Wo, K*K*C] matrix (so a convolution is ONE GEMM over the batch); col2im adds such rows back onto images.
 // Owns: the geometry (output size, padding) and the two copy loops. Must not: call BLAS or hold parameters.
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Vae.Core.Numerics;
 
@@ -31,68 +33,58 @@ public readonly record struct ConvGeometry(int H, int W, int C, int K, int Strid
     public int PatchSize => K * K * C;
 
     /// <summary>cols[m*Ho*Wo + oh*Wo + ow, (kh*K + kw)*C + c] = x[m, ih, iw, c] (0 outside). x: [M, H, W, C]; cols: [M*Ho*Wo, K*K*C].</summary>
-    public void Im2Col(ReadOnlySpan<float> x, int m, Span<float> cols)
-    {
-        Check(x.Length, cols.Length, m);
-        int rowLen = PatchSize, img = ImageSize;
-        for (int n = 0; n < m; n++)
-        {
-            var xn = x.Slice(n * img, img);
-            for (int oh = 0; oh < Ho; oh++)
-                for (int ow = 0; ow < Wo; ow++)
-                {
-                    var row = cols.Slice(((n * Ho + oh) * Wo + ow) * rowLen, rowLen);
-                    for (int kh = 0; kh < K; kh++)
-                    {
-                        int ih = oh * Stride - Pad + kh;
-                        var seg = row.Slice(kh * K * C, K * C);
-                        if ((uint)ih >= (uint)H) { seg.Clear(); continue; }
-                        int iw0 = ow * Stride - Pad;
-                        if (iw0 >= 0 && iw0 + K <= W) { xn.Slice((ih * W + iw0) * C, K * C).CopyTo(seg); continue; }
-                        for (int kw = 0; kw < K; kw++)
-                        {
-                            int iw = iw0 + kw;
-                            var dst = seg.Slice(kw * C, C);
-                            if ((uint)iw >= (uint)W) dst.Clear(); else xn.Slice((ih * W + iw) * C, C).CopyTo(dst);
-                        }
-                    }
-                }
-        }
-    }
+    public void Im2Col(ReadOnlySpan<float> x, int m, Span<float> cols) =>
+        Walk<Gather>(ref MemoryMarshal.GetReference(x), x.Length, m, ref MemoryMarshal.GetReference(cols), cols.Length);
 
     /// <summary>The adjoint of Im2Col: x[m, ih, iw, c] += cols[...] for every patch entry inside the image.</summary>
-    public void Col2ImAdd(ReadOnlySpan<float> cols, int m, Span<float> x)
+    public void Col2ImAdd(ReadOnlySpan<float> cols, int m, Span<float> x) =>
+        Walk<ScatterAdd>(ref MemoryMarshal.GetReference(x), x.Length, m, ref MemoryMarshal.GetReference(cols), cols.Length);
+
+    /// <summary>Visits every (patch row segment, image segment) pair once; contiguous kernel rows as one segment.</summary>
+    void Walk<TOp>(ref float x0, int xLength, int m, ref float cols0, int colsLength) where TOp : struct, ISegmentOp
     {
-        Check(x.Length, cols.Length, m);
-        int rowLen = PatchSize, img = ImageSize;
+        Check(xLength, colsLength, m);
+        int rowLen = PatchSize, img = ImageSize, kc = K * C;
         for (int n = 0; n < m; n++)
-        {
-            var xn = x.Slice(n * img, img);
             for (int oh = 0; oh < Ho; oh++)
                 for (int ow = 0; ow < Wo; ow++)
                 {
-                    var row = cols.Slice(((n * Ho + oh) * Wo + ow) * rowLen, rowLen);
+                    var row = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref cols0, ((n * Ho + oh) * Wo + ow) * rowLen), rowLen);
+                    var xn = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref x0, n * img), img);
+                    int iw0 = ow * Stride - Pad;
+                    bool inside = iw0 >= 0 && iw0 + K <= W;
                     for (int kh = 0; kh < K; kh++)
                     {
                         int ih = oh * Stride - Pad + kh;
-                        if ((uint)ih >= (uint)H) continue;
-                        int iw0 = ow * Stride - Pad;
-                        if (iw0 >= 0 && iw0 + K <= W)
-                        {
-                            var dst = xn.Slice((ih * W + iw0) * C, K * C);
-                            TensorPrimitives.Add(dst, row.Slice(kh * K * C, K * C), dst);
-                            continue;
-                        }
+                        var seg = row.Slice(kh * kc, kc);
+                        if ((uint)ih >= (uint)H) { TOp.Outside(seg); continue; }
+                        if (inside) { TOp.Apply(xn.Slice((ih * W + iw0) * C, kc), seg); continue; }
                         for (int kw = 0; kw < K; kw++)
                         {
                             int iw = iw0 + kw;
-                            if ((uint)iw >= (uint)W) continue;
-                            var dst = xn.Slice((ih * W + iw) * C, C);
-                            TensorPrimitives.Add(dst, row.Slice((kh * K + kw) * C, C), dst);
+                            if ((uint)iw >= (uint)W) TOp.Outside(seg.Slice(kw * C, C));
+                            else TOp.Apply(xn.Slice((ih * W + iw) * C, C), seg.Slice(kw * C, C));
                         }
                     }
                 }
-        }
+    }
+
+    interface ISegmentOp
+    {
+        static abstract void Apply(Span<float> image, Span<float> col);
+        static abstract void Outside(Span<float> col);
+    }
+
+    readonly struct Gather : ISegmentOp
+    {
+        public static void Apply(Span<float> image, Span<float> col) => image.CopyTo(col);
+        public static void Outside(Span<float> col) => col.Clear();
+    }
+
+    readonly struct ScatterAdd : ISegmentOp
+    {
+        public static void Apply(Span<float> image, Span<float> col) => TensorPrimitives.Add(image, col, image);
+        public static void Outside(Span<float> col) { }
     }
 
     void Check(int xLength, int colsLength, int m)
