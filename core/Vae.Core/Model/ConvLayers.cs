@@ -45,7 +45,21 @@ public abstract class ConvLayer
     /// <summary>Images per im2col chunk (one GEMM each).</summary>
     public int ChunkImages => _chunk;
 
-    private protected void CheckBatch(int m)
+    /// <summary>Number of chunks for a batch of m images (checks m).</summary>
+    private protected int Chunks(int m)
+    {
+        CheckBatch(m);
+        return (m + _chunk - 1) / _chunk;
+    }
+
+    /// <summary>The column workspace of chunk i: images n0 .. n0 + c - 1, [c*Ho*Wo, K*K*C].</summary>
+    private protected Span<float> Cols(int i, int m, out int n0, out int c)
+    {
+        n0 = i * _chunk; c = Math.Min(_chunk, m - n0);
+        return _cols.AsSpan(0, c * G.Patches * G.PatchSize);
+    }
+
+    void CheckBatch(int m)
     {
         if (m <= 0 || m > MaxBatch) throw new ArgumentOutOfRangeException(nameof(m), $"{GetType().Name} batch M ({m}) must be in 1..{MaxBatch}");
     }
@@ -75,13 +89,11 @@ public sealed class Conv2d : ConvLayer
     public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> y, int m,
                         Activation act = Activation.Identity)
     {
-        CheckBatch(m);
         int p = G.Patches, k = G.PatchSize;
         var wt = theta.Slice(WOffset, k * Cout);
-        for (int n0 = 0; n0 < m; n0 += _chunk)
+        for (int i = 0, chunks = Chunks(m); i < chunks; i++)
         {
-            int c = Math.Min(_chunk, m - n0);
-            var cols = _cols.AsSpan(0, c * p * k);
+            var cols = Cols(i, m, out int n0, out int c);
             G.Im2Col(x.Slice(n0 * InSize, c * InSize), c, cols);
             blas.Sgemm(false, false, c * p, Cout, k, 1f, cols, k, wt, Cout, 0f, y.Slice(n0 * OutSize, c * OutSize), Cout);
         }
@@ -93,13 +105,11 @@ public sealed class Conv2d : ConvLayer
     public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
                          Span<float> grad, Span<float> dx, int m)
     {
-        CheckBatch(m);
         int p = G.Patches, k = G.PatchSize;
         var wt = theta.Slice(WOffset, k * Cout);
-        for (int n0 = 0; n0 < m; n0 += _chunk)
+        for (int i = 0, chunks = Chunks(m); i < chunks; i++)
         {
-            int c = Math.Min(_chunk, m - n0);
-            var cols = _cols.AsSpan(0, c * p * k);
+            var cols = Cols(i, m, out int n0, out int c);
             var dyc = dy.Slice(n0 * OutSize, c * OutSize);
             if (!grad.IsEmpty)
             {
@@ -154,14 +164,12 @@ public sealed class ConvTranspose2d : ConvLayer
     public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> y, int m,
                         Activation act = Activation.Identity)
     {
-        CheckBatch(m);
         int p = G.Patches, k = G.PatchSize;
         var wt = theta.Slice(WOffset, Cin * k);
         y.Slice(0, m * OutSize).Clear();
-        for (int n0 = 0; n0 < m; n0 += _chunk)
+        for (int i = 0, chunks = Chunks(m); i < chunks; i++)
         {
-            int c = Math.Min(_chunk, m - n0);
-            var cols = _cols.AsSpan(0, c * p * k);
+            var cols = Cols(i, m, out int n0, out int c);
             blas.Sgemm(false, false, c * p, k, Cin, 1f, x.Slice(n0 * InSize, c * InSize), Cin, wt, k, 0f, cols, k);
             G.Col2ImAdd(cols, c, y.Slice(n0 * OutSize, c * OutSize));
         }
@@ -173,13 +181,11 @@ public sealed class ConvTranspose2d : ConvLayer
     public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
                          Span<float> grad, Span<float> dx, int m)
     {
-        CheckBatch(m);
         int p = G.Patches, k = G.PatchSize;
         var wt = theta.Slice(WOffset, Cin * k);
-        for (int n0 = 0; n0 < m; n0 += _chunk)
+        for (int i = 0, chunks = Chunks(m); i < chunks; i++)
         {
-            int c = Math.Min(_chunk, m - n0);
-            var cols = _cols.AsSpan(0, c * p * k);
+            var cols = Cols(i, m, out int n0, out int c);
             G.Im2Col(dy.Slice(n0 * OutSize, c * OutSize), c, cols);
             if (!grad.IsEmpty)
                 blas.Sgemm(true, false, Cin, k, c * p, 1f, x.Slice(n0 * InSize, c * InSize), Cin, cols, k, 1f, grad.Slice(WOffset, Cin * k), k);
