@@ -132,4 +132,18 @@ public class ConvVaeTests
             Tol.Close($"{name} d/d{p.Name}", Arr(gs[i].GetProperty("values")), Tol.D(grad).AsSpan(p.Offset, p.Length).ToArray(), 1e-4, 1e-6);
         }
     }
+
+    [Fact]
+    public void Conv_training_steps_allocate_nothing_in_steady_state()
+    {
+        var spec = Small();
+        const int m = 6;
+        var x = new float[m * 784]; new Rng(2).FillBernoulli(Enumerable.Repeat(0.3f, x.Length).ToArray(), x);
+        var u = new Vae.Core.Training.TrainingStep(spec, new ManagedBlas(), Estimator.A, m, 2, new Vae.Core.Training.OptimizerOptions(), 1000, new Rng(3, RngStream.Noise));
+        u.Parameters.Initialize(InitScheme.XavierUniform, 0, new Rng(1));
+        for (int i = 0; i < 3; i++) { u.Step(x); u.Step(x.AsSpan(0, 3 * 784)); }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) { u.Step(x); u.Step(x.AsSpan(0, 3 * 784)); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
