@@ -50,6 +50,10 @@ public sealed class TrainCli
     public readonly Option<int> Dz = Opt.Int("--dz", "Latent size Dz (units).", D.Model.Dz, OptionLimits.Dz);
     public readonly Option<string> Hidden = Opt.Text("--hidden", "Encoder hidden sizes, input side first, e.g. 500 or 400,300 (units; " +
         "the decoder mirrors them); default: the dataset's (500, Frey Face 200).", "SIZES");
+    public readonly Option<string> Model = Opt.Choice("--model", "Network family: mlp = the paper's (Appendix C); conv = the TensorFlow " +
+        "CVAE tutorial's convolutional VAE for 28x28 images (conv 32, 64 filters 3x3/2 -> Gaussian latent; dense 7x7x32 -> transposed conv " +
+        "64, 32 3x3/2 -> 1 3x3/1 Bernoulli logits; --hidden sets the two filter counts, default 32,64; --activation defaults to relu).",
+        "mlp", ["mlp", "conv"]);
     public readonly Option<string> Activation = Opt.Choice("--activation", "Hidden-unit nonlinearity.", Name(D.Model.Activation), Names<Activation>());
     public readonly Option<string> Likelihood = Opt.Choice("--likelihood", "Decoder p(x|z); default: the one matching the variant " +
         "(Bernoulli for binary pixels, Gaussian for grey levels). A mismatch needs --allow-mismatch.", null, Names<Likelihood>());
@@ -92,7 +96,7 @@ public sealed class TrainCli
     {
         Command = new Command("train", "Train a VAE into a run folder (manifest, curve, checkpoints, figures, metrics.json last).")
         {
-            Dataset, Method, TrainLimit, Preset, Variant, Validation, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
+            Dataset, Method, TrainLimit, Preset, Variant, Validation, Model, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
             MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, InitFrom, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
             Experiment, RunId, Threads, Resume, AllowChange,
         };
@@ -142,13 +146,16 @@ public sealed class TrainCli
             },
         };
         var sizes = r.Given(Hidden) ? Opt.Sizes("--hidden", r.GetValue(Hidden)!) : null;
+        bool conv = r.GetValue(Model) == "conv";
+        if (conv) sizes ??= [32, 64];
         o = o with
         {
             Model = o.Model with
             {
                 Dz = Pick(Dz, o.Model.Dz),
                 EncoderHidden = sizes ?? o.Model.EncoderHidden, DecoderHidden = sizes?.Reverse().ToArray() ?? o.Model.DecoderHidden,
-                Activation = r.Given(Activation) ? Enum.Parse<Activation>(r.GetValue(Activation)!, true) : o.Model.Activation,
+                Activation = r.Given(Activation) ? Enum.Parse<Activation>(r.GetValue(Activation)!, true) : conv ? Vae.Core.Numerics.Activation.Relu : o.Model.Activation,
+                Architecture = conv ? Architecture.Conv : o.Model.Architecture,
                 // The likelihood follows a variant typed without --likelihood (grey -> Gaussian), so --variant alone stays consistent.
                 Likelihood = r.Given(Likelihood) ? Enum.Parse<Likelihood>(r.GetValue(Likelihood)!, true)
                            : r.Given(Variant) ? DatasetDefaults.LikelihoodFor(o.Variant) : o.Model.Likelihood,
