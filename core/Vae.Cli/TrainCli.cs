@@ -52,8 +52,11 @@ public sealed class TrainCli
         "the decoder mirrors them); default: the dataset's (500, Frey Face 200).", "SIZES");
     public readonly Option<string> Model = Opt.Choice("--model", "Network family: mlp = the paper's (Appendix C); conv = the TensorFlow " +
         "CVAE tutorial's convolutional VAE for 28x28 images (conv 32, 64 filters 3x3/2 -> Gaussian latent; dense 7x7x32 -> transposed conv " +
-        "64, 32 3x3/2 -> 1 3x3/1 Bernoulli logits; --hidden sets the two filter counts, default 32,64; --activation defaults to relu).",
-        "mlp", ["mlp", "conv"]);
+        "64, 32 3x3/2 -> 1 3x3/1 Bernoulli logits; --hidden sets the two filter counts, default 32,64; --activation defaults to relu); " +
+        "dcgan = a DCGAN on the grey images, not a VAE (Radford et al. 2016; Adam beta1 0.5, lr 2e-4 unless --lr, M = 64 unless --batch, " +
+        "z size 64 unless --dz; it takes only --dataset, --epochs, --max-samples, --batch, --lr, --dz, --seed, --data, --out, --experiment, " +
+        "--run-id and --threads).",
+        "mlp", ["mlp", "conv", "dcgan"]);
     public readonly Option<string> Activation = Opt.Choice("--activation", "Hidden-unit nonlinearity.", Name(D.Model.Activation), Names<Activation>());
     public readonly Option<string> Likelihood = Opt.Choice("--likelihood", "Decoder p(x|z); default: the one matching the variant " +
         "(Bernoulli for binary pixels, Gaussian for grey levels). A mismatch needs --allow-mismatch.", null, Names<Likelihood>());
@@ -102,6 +105,12 @@ public sealed class TrainCli
         };
         Command.SetAction(r =>
         {
+            if (r.GetValue(Model) == "dcgan")
+            {
+                var g = BindGan(r);
+                GanRun.Train(g.Options, g.ResultsRoot, g.Experiment, g.RunId, VaeCli.Blas(g.Threads), output());
+                return ExitCodes.Ok;
+            }
             var c = Bind(r);
             var o = output();
             RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, VaeCli.Blas(c.Threads), o,
@@ -116,6 +125,25 @@ public sealed class TrainCli
     {
         var t = new TrainCli(() => TextWriter.Null);
         return t.Bind(VaeCli.ThrowOnErrors(VaeCli.ParseVerb(t.Command, args)));
+    }
+
+    /// <summary>A parsed `vae train --model dcgan`: its options and where the run goes; an option a DCGAN does not use is refused.</summary>
+    public (GanOptions Options, string ResultsRoot, string Experiment, string? RunId, int Threads) BindGan(ParseResult r)
+    {
+        Option[] used = [Model, Dataset, Epochs, MaxSamples, Batch, Lr, Dz, Seed, Data, Out, Experiment, RunId, Threads];
+        var refused = Command.Options.Where(o => !used.Contains(o) && r.Given(o)).Select(o => o.Name).ToList();
+        if (refused.Count > 0)
+            throw new UsageException($"{string.Join(", ", refused)} do(es) not apply to --model dcgan (it takes {string.Join(", ", used.Select(o => o.Name))})");
+        var d = new GanOptions();
+        T Pick<T>(Option<T> opt, T current) => r.Given(opt) ? r.GetValue(opt)! : current;
+        var o = d with
+        {
+            Dataset = r.GetValue(Dataset)!, DataDir = r.GetValue(Data), Epochs = Pick(Epochs, d.Epochs), MaxTrainingSamples = Pick(MaxSamples, d.MaxTrainingSamples),
+            BatchSize = Pick(Batch, d.BatchSize), LearningRate = Pick(Lr, d.LearningRate), Seed = r.Given(Seed) ? r.GetValue(Seed)!.Value : d.Seed,
+            Model = d.Model with { Dz = Pick(Dz, d.Model.Dz) },
+        };
+        try { o.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return (o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Threads));
     }
 
     /// <summary>The run a parsed `vae train` asks for: dataset setup, then preset, then the options typed; validated.</summary>
