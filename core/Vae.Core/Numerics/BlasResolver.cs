@@ -117,6 +117,20 @@ public static class BlasResolver
         return winner == "managed" ? new ManagedBlas(threads) { Note = note } : loadNative(winner, threads, note);
     }
 
+    /// <summary>
+    /// The same provider (library, kernel, precision, note) with another thread count, for callers that run several
+    /// one-thread GEMMs side by side (ImportanceSampler); null for a provider type it does not know (tests' fakes).
+    /// </summary>
+    public static IBlas? WithThreads(IBlas blas, int threads) => blas switch
+    {
+        ManagedBlas m => new ManagedBlas(threads) { Note = m.Note },
+        NativeBlas nb => NativeBlas.Load(nb.Name, threads, nb.Note),
+        OneDnnBlas o => new OneDnnBlas(o.IsBf16, threads),
+        Bf16EmulatedBlas e => WithThreads(e.Inner, threads) is { } inner ? new Bf16EmulatedBlas(inner) : null,
+        PrecisionBlas p => WithThreads(p.Inner, threads) is { } inner ? p.With(inner) : null,
+        _ => null,
+    };
+
     static int? ThreadsFromEnvironment(Func<string, string?> environment)
     {
         string? s = environment(ThreadsVariable);

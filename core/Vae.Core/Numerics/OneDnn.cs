@@ -28,6 +28,8 @@ public sealed unsafe class OneDnnBlas : IBlas, IDisposable
     }
 
     public string Name => "onednn";
+    /// <summary>True for bf16 operands (fp32 accumulation), false for fp32 throughout.</summary>
+    public bool IsBf16 => _bf16;
     public int Threads { get; }
     /// <summary>Library version, e.g. "2.6.3".</summary>
     public string Version => _lib.Version;

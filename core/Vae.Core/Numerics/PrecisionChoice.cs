@@ -64,6 +64,9 @@ public sealed class PrecisionBlas : IBlas, IDisposable
 
     public void Dispose() => (Inner as IDisposable)?.Dispose();
 
+    /// <summary>The same labels over another computing provider (a copy with other threads).</summary>
+    internal PrecisionBlas With(IBlas inner) => new(inner, Requested, Ran, Label);
+
     /// <summary>
     /// The provider for <paramref name="requested"/>: fp32 returns <paramref name="fp32"/> as it is; bf16 returns oneDNN's
     /// bf16 matmul when <paramref name="support"/> says it is available (fp32 is then disposed), the emulation when
