@@ -38,8 +38,10 @@ public sealed unsafe class ImportanceSampler
     public int Workers => _blas.Length;
 
     /// <summary>log p(x) of the rows of x [N, D] with K samples each; per-datapoint estimates to perPoint [N] when given.
-    /// Leaves <paramref name="noise"/> where Evaluator.LogLikelihood would leave it.</summary>
-    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise, Span<double> perPoint = default)
+    /// Leaves <paramref name="noise"/> where Evaluator.LogLikelihood would leave it. <paramref name="progress"/>, if given,
+    /// gets (0, N) at the start and (rows done, N) after each batch (one call at a time, from the workers).</summary>
+    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise, Span<double> perPoint = default,
+                                             Action<int, int>? progress = null)
     {
         int d = _spec.D;
         if (x.Length == 0 || x.Length % d != 0) throw new ArgumentException($"data holds {x.Length} floats, not a positive multiple of D = {d}");
@@ -50,7 +52,9 @@ public sealed unsafe class ImportanceSampler
         int batches = (n + _batch - 1) / _batch;
         var lp = new double[n];
         var starts = new Rng?[batches];
-        int next = -1, ready = 0;
+        int next = -1, ready = 0, done = 0;
+        var progressGate = new object();
+        progress?.Invoke(0, n);
         Exception? failure = null;
         fixed (float* pt = theta) fixed (float* px = x)
         {
@@ -68,6 +72,7 @@ public sealed unsafe class ImportanceSampler
                         w.Batch(new ReadOnlySpan<float>((float*)tp, tl), new ReadOnlySpan<float>((float*)xp + (long)start * d, m * d), m, k,
                                 starts[b]!, lp.AsSpan(start, m));
                         starts[b] = null;
+                        if (progress is not null) lock (progressGate) progress(done += m, n);
                     }
                 }
                 catch (Exception e) { Interlocked.CompareExchange(ref failure, e, null); }
