@@ -92,6 +92,21 @@ public class LinearGaussianOracleTests
         var r = eval.LogLikelihood(o.Theta, o.X, 5000, new Rng(7, RngStream.Eval));
         Assert.Equal(5000, r.K); Assert.Equal(N, r.N);
         Assert.True(Math.Abs(r.LogPx - o.ExactMean) < 0.05, $"IS log p(x) {r.LogPx:F4} vs exact {o.ExactMean:F4}");
+        var fast = new ImportanceSampler(o.Spec, new ManagedBlas(2), batch: 100, kChunk: 250).LogLikelihood(o.Theta, o.X, 5000, new Rng(7, RngStream.Eval));
+        Assert.True(Math.Abs(fast.LogPx - o.ExactMean) < 0.05, $"parallel IS log p(x) {fast.LogPx:F4} vs exact {o.ExactMean:F4}");
+    }
+
+    [Fact]
+    public void Importance_sampling_reports_progress_per_minibatch_and_the_same_numbers_as_without()
+    {
+        var o = Build();
+        var eval = new Evaluator(o.Spec, new ManagedBlas(), batch: 100, kChunk: 50);
+        var calls = new List<(int Done, int Total)>();
+        var with = eval.LogLikelihood(o.Theta, o.X, 200, new Rng(11, RngStream.Eval), progress: (d, t) => calls.Add((d, t)));
+        var without = eval.LogLikelihood(o.Theta, o.X, 200, new Rng(11, RngStream.Eval));
+        Assert.Equal(without.LogPx, with.LogPx);
+        var expected = Enumerable.Range(0, (N + 99) / 100 + 1).Select(b => (Math.Min(b * 100, N), N)).ToList();
+        Assert.Equal(expected, calls);
     }
 
     [Fact]
