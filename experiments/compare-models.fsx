@@ -3,6 +3,7 @@
 // epoch; samples side by side. Writes results/compare-models/{results.csv, summary.csv, README.md, samples-*.png}.
 // Run: dotnet fsi experiments/compare-models.fsx [--full] [--seeds N] [--results DIR] [--data DIR] (the settings every script takes)
 // Must not: hold model maths (the core trains, samples and scores; this script only chooses runs and tabulates).
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System
