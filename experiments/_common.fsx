@@ -75,3 +75,41 @@ let sweep (experiment: string) (grid: Config list) = sweepWith core experiment g
 let report () =
     let md, html = Report.write settings.ResultsRoot
     printfn "report: %s\n        %s" md html
+
+/// The command line that ran this script, as a reader would retype it (for committed result tables).
+let commandLine () =
+    let script = Path.GetRelativePath(repoRoot, fsi.CommandLineArgs[0]).Replace('\\', '/')
+    String.Join(" ", [| yield "dotnet fsi"; yield script; yield! fsi.CommandLineArgs |> Array.skip 1 |])
+
+/// The provenance block every committed table starts with: command, git commit, budget and what the numbers are.
+let provenance (what: string) =
+    let b = settings.Budget
+    String.concat "\n"
+        [ $"Made by `{commandLine ()}` at git commit `{RunStore.gitCommit repoRoot}` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)."
+          $"Budget '{b.Name}': the training samples per point are in the table; final evaluation with K={b.EvalK} on "
+          + (if b.EvalPoints = 0 then "all test points" else $"the first {b.EvalPoints} test points (all 200 of Frey Face)") + "."
+          what
+          "Nats per datapoint, higher is better. MNIST: dynamically binarized, Bernoulli decoder. Frey Face: grey levels "
+          + "dequantized to (v + u) / 256, Gaussian decoder: a continuous density on [0, 1]^560, so values are positive."
+          "" ]
+
+/// Runs a figure's grid under an experiment folder WITHOUT rewriting that experiment's results table (figures reuse
+/// the main job's runs by sharing its folder and run ids); exits 1 if a point failed. Returns the finished rows.
+let runPoints (experiment: string) (grid: Config list) : Row list =
+    let r = Sweep.run (printfn "%s") settings core experiment grid
+    if not r.Failed.IsEmpty then
+        for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
+        exit 1
+    r.Rows
+
+/// The folder of a config's run under an experiment.
+let runDirOf (experiment: string) (cfg: Config) = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
+
+/// Writes results/<name>/results.md (provenance + markdown) and results.csv for a frame, atomically.
+let saveFigureTable (name: string) (what: string) (frame: Deedle.Frame<'R, string>) =
+    let dir = Path.Combine(settings.ResultsRoot, name)
+    Directory.CreateDirectory dir |> ignore
+    Tables.saveCsv (Path.Combine(dir, "results.csv")) frame
+    let md = $"# {name}\n\n{provenance what}\n{Tables.markdown frame}"
+    RunStore.writeAtomic (Path.Combine(dir, "results.md")) md
+    printfn "\n%s" md

@@ -6,7 +6,7 @@ open _common
 open System.IO
 open Vae.Experiments
 
-let tiny = { baseline with Dataset = "synthetic"; Hidden = [ 16 ]; BatchSize = 20; Optimizer = Adam; LearningRate = 0.003
+let tiny = { baseline with Dataset = "synthetic"; Hidden = [ 16 ]; BatchSize = 20; Optimizer = Adam; LearningRate = 0.003; SelectStepSize = false
                            TrainSamples = 40_000L; EvalK = 20; EvalPoints = 0 }
 let grid = [ for dz in [ 2; 3; 5 ] do for est in [ A; B ] -> { tiny with Dz = dz; Estimator = est } ]
 let rows = sweep "smoke" grid

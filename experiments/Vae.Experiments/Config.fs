@@ -43,6 +43,10 @@ type Config =
       Estimator: Estimator
       Optimizer: Optimizer
       LearningRate: float
+      /// The paper's step-size selection (Sec. 5): the Adagrad step is chosen from {0.01, 0.02, 0.1} by the training
+      /// bound after the first 200 steps (the core's Presets.ChooseAdagradStepSize), LearningRate is then only the
+      /// starting candidate; the chosen step is recorded in the run's manifest and metrics. Adagrad only.
+      SelectStepSize: bool
       /// Minibatch size M.
       BatchSize: int
       /// The paper's weight decay: a N(0, I) prior on the parameters, scaled per datapoint.
@@ -54,6 +58,9 @@ type Config =
       InitStd: float
       /// Training budget in training samples seen (the x-axis of the paper's Fig. 2).
       TrainSamples: int64
+      /// Curve points: 0 = 10 evenly spaced; k > 0 = k per decade of training samples from 10^5 (or a tenth of the
+      /// budget, if smaller) to the budget, log-spaced as the paper's Fig. 2 axis.
+      CurvePerDecade: int
       /// Importance samples K for the final log p(x) estimate; 0 skips it.
       EvalK: int
       /// Test points (the first N) of the final evaluation: ELBO, log p(x), active units; 0 = the whole test set.
@@ -68,12 +75,23 @@ type Budget =
       EvalPoints: int }
 
 module Budget =
-    /// Default: sweep-dz's 20 points finish in about 75 s on 2 quiet cores (2 MNIST epochs per point, ~8 s each with
-    /// one MKL thread, two points at a time; final evaluation with K=100 on the first 1000 test points).
-    let quick = { Name = "quick"; TrainSamples = 120_000L; EvalK = 100; EvalPoints = 1000 }
+    /// Smoke runs (--quick): 30,000 training samples per point, K=20 on the first 200 test points. Numbers from it
+    /// only show that everything runs; they are not results.
+    let quick = { Name = "quick"; TrainSamples = 30_000L; EvalK = 20; EvalPoints = 200 }
+
+    /// The default: sweep-dz's 20 configurations x 3 seeds finish in <= 10 minutes on 2 cores (see README), and its
+    /// A-vs-B conclusion is the same at twice the budget (results/sweep-dz/). Final evaluation: K=100 on the first
+    /// 1000 test points (all of Frey Face's 200).
+    let standard = { Name = "default"; TrainSamples = 180_000L; EvalK = 100; EvalPoints = 1000 }
+
+    /// Twice the default's training samples (--budget double): the check that the default's conclusion holds.
+    let doubled = { standard with Name = "double"; TrainSamples = 2L * standard.TrainSamples }
 
     /// The paper's budget: 10^8 training samples (the end of Fig. 2's x-axis), K=5000 on the whole test set.
     let full = { Name = "full"; TrainSamples = 100_000_000L; EvalK = 5000; EvalPoints = 0 }
+
+    /// Every budget by name (--budget NAME).
+    let all = [ quick; standard; doubled; full ]
 
 module Config =
     /// Bump when the meaning of a field changes, so old results are not mistaken for new ones.
@@ -81,7 +99,7 @@ module Config =
     let SchemaVersion = "cfg1"
 
     /// The paper's MNIST setting (Sec. 5, App. C): 784-500-20, tanh, M=100, L=1, estimator B, Adagrad with a
-    /// global step from {0.01, 0.02, 0.1} (0.02 here), weight prior N(0, I), init N(0, 0.01^2); quick budget.
+    /// global step chosen from {0.01, 0.02, 0.1} per run, weight prior N(0, I), init N(0, 0.01^2); default budget.
     let baseline =
         { Dataset = "mnist"
           Variant = "dynamic-binarized"
@@ -93,13 +111,15 @@ module Config =
           Estimator = B
           Optimizer = Adagrad
           LearningRate = 0.02
+          SelectStepSize = true
           BatchSize = 100
           WeightPrior = true
           Init = "normal"
           InitStd = 0.01
-          TrainSamples = Budget.quick.TrainSamples
-          EvalK = Budget.quick.EvalK
-          EvalPoints = Budget.quick.EvalPoints
+          TrainSamples = Budget.standard.TrainSamples
+          CurvePerDecade = 0
+          EvalK = Budget.standard.EvalK
+          EvalPoints = Budget.standard.EvalPoints
           Seed = 1 }
 
     /// Applies a budget's training length and evaluation effort.
@@ -110,7 +130,9 @@ module Config =
     /// 200 for Frey Face with a Gaussian decoder on grey levels; binary data use a Bernoulli decoder).
     let forDataset (name: string) (c: Config) =
         match name with
-        | "frey-face" -> { c with Dataset = name; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200 ] }
+        // Frey Face: 8-bit grey levels made continuous by dequantization (a continuous density on [0, 1]; see the
+        // core's DataVariant.Dequantized), Gaussian decoder.
+        | "frey-face" -> { c with Dataset = name; Variant = "dequantized"; Likelihood = Gaussian; Hidden = [ 200 ] }
         | "binarized-mnist" | "caltech101-28" | "caltech101-16" ->
             { c with Dataset = name; Variant = "static-binarized"; Likelihood = Bernoulli }
         | "mnist" | "fashion-mnist" -> { c with Dataset = name; Variant = "dynamic-binarized"; Likelihood = Bernoulli }
@@ -135,11 +157,13 @@ module Config =
           "estimator", estimatorName c.Estimator
           "optimizer", optimizerName c.Optimizer
           "lr", num c.LearningRate
+          "lr_select", (if c.SelectStepSize then "paper" else "none")
           "m", string c.BatchSize
           "weight_prior", (if c.WeightPrior then "1" else "0")
           "init", c.Init
           "init_std", num c.InitStd
           "train_samples", string c.TrainSamples
+          "curve_per_decade", string c.CurvePerDecade
           "eval_k", string c.EvalK
           "eval_points", string c.EvalPoints
           "seed", string c.Seed ]
@@ -157,7 +181,7 @@ module Config =
     let runId (c: Config) =
         let slug =
             sprintf "%s-dz%d-L%d-%s-%s-lr%s-s%d" c.Dataset c.Dz c.L (estimatorName c.Estimator) (optimizerName c.Optimizer)
-                (num c.LearningRate) c.Seed
+                (if c.SelectStepSize then "sel" else num c.LearningRate) c.Seed
         slug + "-" + hash c
 
     /// Clear errors for settings no run can use, naming the field and the value found.
@@ -170,8 +194,11 @@ module Config =
         if List.isEmpty c.Hidden || c.Hidden |> List.exists (fun h -> h < 1) then
             fail $"hidden sizes {c.Hidden} must be a non-empty list of positive sizes"
         if not (c.LearningRate > 0.0) then fail $"learning rate ({num c.LearningRate}) must be > 0"
+        if c.SelectStepSize && c.Optimizer <> Adagrad then
+            fail $"SelectStepSize (the paper's Adagrad step-size selection) needs optimizer adagrad, found {optimizerName c.Optimizer}; set SelectStepSize = false"
         if not (List.contains c.Init [ "normal"; "xavier"; "torch" ]) then fail $"init '{c.Init}' must be normal, xavier or torch"
         if not (c.InitStd > 0.0) then fail $"init std ({num c.InitStd}) must be > 0"
+        if c.CurvePerDecade < 0 || c.CurvePerDecade > 100 then fail $"curve points per decade ({c.CurvePerDecade}) must be in 0..100"
         if c.TrainSamples < 1L then fail $"train samples ({c.TrainSamples}) must be >= 1"
         if c.EvalK < 0 || c.EvalPoints < 0 then fail $"EvalK ({c.EvalK}) and EvalPoints ({c.EvalPoints}) must be >= 0"
         c

@@ -84,7 +84,10 @@ module CoreBackend =
                     | _ -> InitScheme.Normal),
             InitStd = float32 cfg.InitStd,
             Seed = uint64 cfg.Seed,
-            EvalEverySamples = max m (cfg.TrainSamples / curvePoints / m * m),
+            EvalEverySamples =
+                (if cfg.CurvePerDecade > 0 then max m (min 100_000L (cfg.TrainSamples / 10L) / m * m)
+                 else max m (cfg.TrainSamples / curvePoints / m * m)),
+            EvalPerDecade = cfg.CurvePerDecade,
             FinalK = cfg.EvalK,
             EvalLimit = cfg.EvalPoints)
             .Validate()
@@ -141,7 +144,8 @@ module CoreBackend =
         Directory.CreateDirectory ctx.Dir |> ignore
         use log = new LineWriter($"       {RunStore.fileName ctx.Dir}: ", ctx.Log)
         let r =
-            try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true)
+            // chooseStepSize: the paper's Adagrad step-size selection before training (a resumed run keeps its choice).
+            try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true, chooseStepSize = cfg.SelectStepSize)
             finally
                 match blas with
                 | :? IDisposable as d -> d.Dispose() // the managed provider's worker threads

@@ -24,7 +24,9 @@ type Settings =
 module Settings =
     let usage =
         """options:
-  --full              the paper's budget (default: a quick budget that finishes in minutes)
+  --quick             smoke-run budget (30,000 samples per point; its numbers are not results)
+  --full              the paper's budget: 10^8 training samples per point, K=5000 on the whole test set
+  --budget NAME       quick | default | double | full (default: default; --quick / --full are short for it)
   --shard i/n         run only every n-th point, starting at the i-th (1 <= i <= n); env VAE_SHARD
   --parallel N        points trained at once (default: cores); env VAE_PARALLEL
   --blas-threads N    BLAS threads per point (default: cores / parallel); env VAE_BLAS_THREADS
@@ -56,10 +58,10 @@ module Settings =
         let rec go (acc: Map<string, string>) args =
             match args with
             | [] -> acc
-            | ("--full" | "--dry-run" as f) :: rest -> go (acc.Add(f, "1")) rest
-            | ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" as f) :: v :: rest ->
+            | ("--full" | "--quick" | "--dry-run" as f) :: rest -> go (acc.Add(f, "1")) rest
+            | ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" | "--budget" as f) :: v :: rest ->
                 go (acc.Add(f, v)) rest
-            | [ ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" as f) ] ->
+            | [ ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" | "--budget" as f) ] ->
                 invalidArg "argv" $"{f} needs a value\n{usage}"
             | a :: _ -> invalidArg "argv" $"unknown argument '{a}'\n{usage}"
         let cli = go Map.empty argv
@@ -67,8 +69,27 @@ module Settings =
             match cli.TryFind flag with
             | Some v -> Some(flag, v)
             | None -> envNonEmpty envName |> Option.map (fun v -> (envName, v))
-        let full =
-            cli.ContainsKey "--full" || (envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true"))
+        let named =
+            [ if cli.ContainsKey "--quick" then yield "--quick", "quick"
+              if cli.ContainsKey "--full" then yield "--full", "full"
+              match cli.TryFind "--budget" with
+              | Some b -> yield "--budget", b
+              | None -> () ]
+        let budget =
+            match named with
+            | [ (source, name) ] ->
+                match Budget.all |> List.tryFind (fun b -> b.Name = name) with
+                | Some b -> b
+                | None ->
+                    let names = Budget.all |> List.map (fun b -> b.Name) |> String.concat ", "
+                    invalidArg "argv" $"{source} '{name}': expected one of {names}
+{usage}"
+            | [] when envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true") -> Budget.full
+            | [] -> Budget.standard
+            | many ->
+                let given = many |> List.map fst |> String.concat ", "
+                invalidArg "argv" $"{given}: give one budget only
+{usage}"
         let par = pick "--parallel" "VAE_PARALLEL" |> Option.map (fun (s, v) -> positive s v)
         let threads = pick "--blas-threads" "VAE_BLAS_THREADS" |> Option.map (fun (s, v) -> positive s v)
         let par, threads =
@@ -82,7 +103,7 @@ module Settings =
           Shard = pick "--shard" "VAE_SHARD" |> Option.map (fun (s, v) -> parseShard s v)
           Parallel = par
           BlasThreads = threads
-          Budget = if full then Budget.full else Budget.quick
+          Budget = budget
           DryRun = cli.ContainsKey "--dry-run" }
 
     /// Settings from the real command line and environment (what the scripts call).

@@ -8,21 +8,21 @@ open Vae.Experiments
 // Every field set explicitly, so a change of the baseline's defaults cannot move this golden value.
 let explicitConfig =
     { Dataset = "frey-face"; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200; 100 ]; Activation = "relu"
-      Dz = 5; L = 3; Estimator = A; Optimizer = Adam; LearningRate = 0.001; BatchSize = 50; WeightPrior = false
-      Init = "xavier"; InitStd = 0.05; TrainSamples = 12345L; EvalK = 10; EvalPoints = 0; Seed = 7 }
+      Dz = 5; L = 3; Estimator = A; Optimizer = Adam; LearningRate = 0.001; SelectStepSize = false; BatchSize = 50; WeightPrior = false
+      Init = "xavier"; InitStd = 0.05; TrainSamples = 12345L; CurvePerDecade = 0; EvalK = 10; EvalPoints = 0; Seed = 7 }
 
 [<Tests>]
 let tests =
     testList "Config" [
         test "Canonical_text_lists_every_field_in_a_fixed_order" {
             Expect.equal (Config.canonical explicitConfig)
-                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|optimizer=adam|lr=0.001|m=50|weight_prior=0|init=xavier|init_std=0.05|train_samples=12345|eval_k=10|eval_points=0|seed=7"
+                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|optimizer=adam|lr=0.001|lr_select=none|m=50|weight_prior=0|init=xavier|init_std=0.05|train_samples=12345|curve_per_decade=0|eval_k=10|eval_points=0|seed=7"
                 "canonical text"
         }
 
         test "Run_id_is_the_sha256_of_the_canonical_text_so_it_is_stable_across_processes" {
-            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> 2da22527d4...
-            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-2da22527d4" "run id"
+            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> 4c6c61fabb...
+            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-4c6c61fabb" "run id"
         }
 
         test "Equal_configs_built_separately_get_the_same_run_id" {
@@ -38,10 +38,10 @@ let tests =
                   "likelihood", { c with Likelihood = Bernoulli }; "hidden", { c with Hidden = [ 200 ] }
                   "activation", { c with Activation = "tanh" }; "dz", { c with Dz = 6 }; "l", { c with L = 1 }
                   "estimator", { c with Estimator = B }; "optimizer", { c with Optimizer = Sgd }
-                  "lr", { c with LearningRate = 0.0011 }; "m", { c with BatchSize = 51 }
+                  "lr", { c with LearningRate = 0.0011 }; "lr_select", { c with SelectStepSize = true }; "m", { c with BatchSize = 51 }
                   "weight_prior", { c with WeightPrior = true }; "init", { c with Init = "normal" }
                   "init_std", { c with InitStd = 0.01 }
-                  "train_samples", { c with TrainSamples = 12346L }; "eval_k", { c with EvalK = 11 }
+                  "train_samples", { c with TrainSamples = 12346L }; "curve_per_decade", { c with CurvePerDecade = 4 }; "eval_k", { c with EvalK = 11 }
                   "eval_points", { c with EvalPoints = 1 }; "seed", { c with Seed = 8 } ]
             Expect.equal variants.Length (Config.fields c).Length "one variation per field"
             for (name, v) in variants do
@@ -71,7 +71,7 @@ let tests =
                 comma.NumberFormat.NegativeSign <- "~"
                 System.Globalization.CultureInfo.CurrentCulture <- comma
                 Expect.equal ((0.5).ToString()) "0,5" "the hand-made culture is in effect"
-                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-2da22527d4" "decimal comma must not leak in"
+                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-4c6c61fabb" "decimal comma must not leak in"
             finally
                 System.Globalization.CultureInfo.CurrentCulture <- saved
         }
@@ -84,10 +84,19 @@ let tests =
             let msg2 =
                 try Config.validate { Config.baseline with LearningRate = -0.1 } |> ignore; "" with e -> e.Message
             Expect.stringContains msg2 "learning rate (-0.1)" "message names the learning rate"
+            let msg3 =
+                try Config.validate { Config.baseline with Optimizer = Adam } |> ignore; "" with e -> e.Message
+            Expect.stringContains msg3 "needs optimizer adagrad, found adam" "selection is Adagrad's"
+        }
+
+        test "The_baseline_selects_the_paper_step_size_and_its_run_id_says_so" {
+            Expect.isTrue Config.baseline.SelectStepSize "sweeps choose the Adagrad step as the paper did"
+            Expect.stringContains (Config.runId Config.baseline) "-adagrad-lrsel-" "readable id"
+            Expect.notEqual (Config.runId Config.baseline) (Config.runId { Config.baseline with SelectStepSize = false }) "fixed vs chosen"
         }
 
         test "Frey_face_preset_uses_the_papers_gaussian_decoder_with_200_hidden_units" {
             let c = Config.forDataset "frey-face" Config.baseline
-            Expect.equal (c.Likelihood, c.Hidden, c.Variant) (Gaussian, [ 200 ], "grey") "paper App. C"
+            Expect.equal (c.Likelihood, c.Hidden, c.Variant) (Gaussian, [ 200 ], "dequantized") "paper App. C, dequantized grey levels"
         }
     ]

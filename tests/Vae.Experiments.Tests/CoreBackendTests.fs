@@ -15,7 +15,7 @@ type FsEstimator = Vae.Experiments.Estimator
 
 let tiny =
     { Config.baseline with
-        Dataset = "synthetic"; Hidden = [ 16 ]; Dz = 2; BatchSize = 20; Optimizer = Adam; LearningRate = 0.003
+        Dataset = "synthetic"; Hidden = [ 16 ]; Dz = 2; BatchSize = 20; Optimizer = Adam; LearningRate = 0.003; SelectStepSize = false
         TrainSamples = 4000L; EvalK = 10; EvalPoints = 50 }
 
 let ctx dir = { Dir = dir; DataDir = None; BlasThreads = 1; Progress = ignore; Log = ignore }
@@ -27,7 +27,7 @@ let tests =
             let c =
                 { Config.baseline with
                     Dataset = "frey-face"; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200; 100 ]; Activation = "relu"
-                    Dz = 5; L = 3; Estimator = FsEstimator.A; Optimizer = Sgd; LearningRate = 0.05; BatchSize = 50
+                    Dz = 5; L = 3; Estimator = FsEstimator.A; Optimizer = Sgd; LearningRate = 0.05; SelectStepSize = false; BatchSize = 50
                     WeightPrior = false; Init = "xavier"; InitStd = 0.2; TrainSamples = 10_000L; EvalK = 7; EvalPoints = 30; Seed = 9 }
             let o = CoreBackend.toTrainOptions c 560 (Some "dd")
             Expect.equal (o.Dataset, o.DataDir, o.Variant, o.Validation) ("frey-face", "dd", DataVariant.Grey, ValidationSplit.MergeIntoTrain) "data"
@@ -54,6 +54,19 @@ let tests =
             Expect.stringContains o.Blas "threads=1" "BLAS description of the provider the resolver chose"
             for f in [ "manifest.json"; "curve.csv"; "metrics.json"; "checkpoint.ckpt"; "reconstructions.png"; "samples.png"; "manifold.png" ] do
                 Expect.isTrue (System.IO.File.Exists(System.IO.Path.Combine(tmp.Path, f))) $"the core's run folder has {f}"
+        }
+
+        test "A_sweep_point_with_step_size_selection_trains_with_the_chosen_paper_step_and_records_the_trials" {
+            use tmp = new TempDir()
+            let c = { tiny with Optimizer = Adagrad; LearningRate = 0.02; SelectStepSize = true; TrainSamples = 2000L }
+            let o = CoreBackend.run (ctx tmp.Path) c
+            let json (f: string) = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(tmp.Path, f))).RootElement
+            let chosen = (json "metrics.json").GetProperty("LearningRate").GetDouble()
+            Expect.contains [ 0.01; 0.02; 0.1 ] chosen "trained with one of the paper's candidates"
+            let step = (json "manifest.json").GetProperty("StepSize")
+            Expect.equal (step.GetProperty("Chosen").GetDouble()) chosen "the manifest records the chosen step"
+            Expect.equal (step.GetProperty("Trials").GetArrayLength()) 3 "one trial per candidate"
+            Expect.isTrue (System.Double.IsFinite o.TestElbo) "finite result"
         }
 
         test "The_same_config_trains_to_identical_numbers_with_the_managed_provider_on_any_thread" {

@@ -63,7 +63,7 @@ let tests =
             let text = File.ReadAllText md
             Expect.stringContains text "## sweep-dz" "experiment section"
             Expect.stringContains text "## sweep-dataset" "second experiment"
-            Expect.stringContains text "| frey-face/grey | 2 | 1 | A |" "frey row"
+            Expect.stringContains text "| frey-face/dequantized | 2 | 1 | A |" "frey row"
             Expect.stringContains text "| test ELBO A | test ELBO B | B - A |" "A vs B table"
             Expect.stringContains text "(sweep-dz/" "relative image link"
             Expect.equal (count @"\| mnist/dynamic-binarized \| \d+ \| 1 \| [AB] \|" text) 6 "6 MNIST rows (Dz 2,3,5 x A,B), each once"

@@ -47,7 +47,8 @@ public static class Presets
     /// became binary; a fresh Bernoulli draw per batch is a proper likelihood and the common practice); the validation
     /// images are merged into training for the paper's 60,000 training images (stated size).</item>
     /// <item>Frey Face: Gaussian decoder with sigmoid mean (Appendix C.2 "the mean is constrained to (0, 1) by a sigmoid"),
-    /// grey levels, the catalog's seeded held-out split (unstated).</item>
+    /// grey levels dequantized ((v + u) / 256, see <see cref="DataVariant.Dequantized"/>; unstated: raw levels let the
+    /// density grow without bound on levels shared exactly by many frames), the catalog's seeded held-out split (unstated).</item>
     /// </list>
     /// </summary>
     public static TrainOptions Paper(TrainOptions o)
@@ -65,7 +66,7 @@ public static class Presets
                 EncoderHidden = [hidden], DecoderHidden = [hidden], Activation = Activation.Tanh,
                 Likelihood = frey ? Likelihood.Gaussian : Likelihood.Bernoulli, SigmoidMean = true,
             },
-            Variant = frey ? DataVariant.Grey : binary ? DataVariant.StaticBinarized : DataVariant.DynamicBinarized,
+            Variant = frey ? DataVariant.Dequantized : binary ? DataVariant.StaticBinarized : DataVariant.DynamicBinarized,
             Validation = frey ? ValidationSplit.HoldOut : ValidationSplit.MergeIntoTrain,
         };
     }

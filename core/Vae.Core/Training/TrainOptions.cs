@@ -34,8 +34,12 @@ public sealed record TrainOptions
     public float InitStd { get; init; } = 0.01f;
     /// <summary>Seeds every stream: init, shuffle, noise, binarization, evaluation.</summary>
     public ulong Seed { get; init; } = 1;
-    /// <summary>Evaluate the held-out bound every this many training samples (0 = once per epoch).</summary>
+    /// <summary>Evaluate the held-out bound every this many training samples (0 = once per epoch); with
+    /// <see cref="EvalPerDecade"/> &gt; 0, the first evaluation point instead.</summary>
     public long EvalEverySamples { get; init; }
+    /// <summary>0: evaluate every EvalEverySamples. k &gt; 0: log-spaced curve points (paper Fig. 2's axis) at
+    /// EvalEverySamples x 10^(i/k) training samples, i = 0, 1, ..., and at the end of the budget.</summary>
+    public int EvalPerDecade { get; init; }
     /// <summary>Importance samples K for the final log p(x) estimate (0 = skip).</summary>
     public int FinalK { get; init; }
     /// <summary>Limit the final evaluation to the first N test rows (0 = the whole test set).</summary>
@@ -50,6 +54,8 @@ public sealed record TrainOptions
         if (Epochs <= 0 && MaxTrainingSamples <= 0) throw new ArgumentException($"epochs ({Epochs}) must be at least 1 (or set a sample budget)");
         if (MaxTrainingSamples < 0) throw new ArgumentException($"sample budget ({MaxTrainingSamples}) must be >= 0");
         if (EvalEverySamples < 0) throw new ArgumentException($"evaluation interval ({EvalEverySamples}) must be >= 0");
+        if (EvalPerDecade < 0 || EvalPerDecade > 100) throw new ArgumentException($"evaluation points per decade ({EvalPerDecade}) must be in 0..100");
+        if (EvalPerDecade > 0 && EvalEverySamples <= 0) throw new ArgumentException($"log-spaced evaluation (EvalPerDecade {EvalPerDecade}) needs its first point EvalEverySamples > 0");
         if (FinalK < 0) throw new ArgumentException($"final K ({FinalK}) must be >= 0");
         if (InitStd <= 0) throw new ArgumentException($"init std ({InitStd}) must be positive");
         if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");

@@ -96,6 +96,7 @@ public sealed class Trainer
         var sw = Stopwatch.StartNew();
         long total = TotalSteps;
         long evalEvery = Options.EvalEverySamples > 0 ? Math.Max(1, Options.EvalEverySamples / Options.BatchSize) : _batches.BatchesPerEpoch;
+        var logSteps = Options.EvalPerDecade > 0 ? LogSpacedSteps(evalEvery, Options.EvalPerDecade, total) : null;
         var lastReport = TimeSpan.Zero;
         while (_step < total)
         {
@@ -106,7 +107,7 @@ public sealed class Trainer
                 lastReport = sw.Elapsed;
                 onProgress(new TrainProgress(_step, total, _samples, _batches.Epoch, sw.Elapsed.TotalSeconds, RunningElbo));
             }
-            if (_step % evalEvery == 0 || _step == total)
+            if ((logSteps is null ? _step % evalEvery == 0 : logSteps.Contains(_step)) || _step == total)
             {
                 var point = new CurvePoint(_samples, _batches.Epoch + (_batches.EpochComplete ? 1 : 0), _step, sw.Elapsed.TotalSeconds,
                                            RunningElbo, TestElbo().Elbo);
@@ -116,6 +117,20 @@ public sealed class Trainer
             }
         }
         onProgress?.Invoke(new TrainProgress(_step, total, _samples, _batches.Epoch, sw.Elapsed.TotalSeconds, RunningElbo));
+    }
+
+    /// <summary>Steps first x 10^(i/perDecade), rounded, i = 0, 1, ... below total (duplicates merged): the curve's
+    /// log-spaced evaluation points. A function of the options only, so a resumed run keeps the same points.</summary>
+    public static HashSet<long> LogSpacedSteps(long first, int perDecade, long total)
+    {
+        var steps = new HashSet<long>();
+        for (int i = 0; ; i++)
+        {
+            long s = (long)Math.Round(first * Math.Pow(10, (double)i / perDecade));
+            if (s >= total) break;
+            steps.Add(Math.Max(1, s));
+        }
+        return steps;
     }
 
     double RunningElbo => _runCount == 0 ? double.NaN : _runSum / _runCount;

@@ -44,6 +44,29 @@ public class DataVariantsTests
     }
 
     [Fact]
+    public void Dequantization_puts_each_grey_level_v_in_its_bin_of_width_one_256th_deterministically()
+    {
+        float[] levels = [0f, 1f / 255f, 128f / 255f, 1f];
+        var set = new ImageSet(levels, 2, 1, 2, null);
+        var a = DataVariants.Dequantize(set, 7, DataSplit.Test);
+        for (int i = 0; i < levels.Length; i++)
+        {
+            float v = MathF.Round(levels[i] * 255f);
+            Assert.InRange(a.X[i], v / 256f, (v + 1f) / 256f);
+        }
+        Assert.Equal(a.X, DataVariants.Dequantize(set, 7, DataSplit.Test).X); // same seed and split, same bits
+        Assert.NotEqual(a.X, DataVariants.Dequantize(set, 7, DataSplit.Train).X); // each split its own stream
+        var e = Assert.Throws<ArgumentException>(() => DataVariants.Dequantize(new ImageSet([0.5f, 0.3337f], 1, 1, 2, null), 1, DataSplit.Train));
+        Assert.Contains("found 0.5 at row 0, pixel 0", e.Message);
+        var ds = new Dataset(Catalog.Get("frey-face"), set, set.Slice(0, 0), set, ValidationSplit.HoldOut);
+        var p = DataVariants.Prepare(ds, DataVariant.Dequantized, 7);
+        Assert.Equal(a.X, p.Test.X);
+        Assert.False(p.BinarizeBatches);
+        Assert.Contains("dequantized", p.Describe());
+        Assert.Throws<ArgumentException>(() => DataVariants.Validate(Catalog.Get("binarized-mnist"), DataVariant.Dequantized));
+    }
+
+    [Fact]
     public void Variants_that_would_misdescribe_the_data_are_refused()
     {
         var e = Assert.Throws<ArgumentException>(() => DataVariants.Validate(Catalog.Get("caltech101-28"), DataVariant.DynamicBinarized));

@@ -57,7 +57,7 @@ public class CommandLineTests
         Assert.Equal((OptimizerKind.Adagrad, 1.0), (o.Optimizer.Kind, o.Optimizer.WeightPrior));
         Assert.Equal((InitScheme.Normal, 0.01f), (o.Init, o.InitStd));
         Assert.Equal((560, 5, 200, Likelihood.Gaussian, true), (o.Model.D, o.Model.Dz, o.Model.EncoderHidden[0], o.Model.Likelihood, o.Model.SigmoidMean));
-        Assert.Equal(DataVariant.Grey, o.Variant);
+        Assert.Equal(DataVariant.Dequantized, o.Variant);
         Assert.True(c.ChooseStepSize);
         Assert.True(c.Resume);
 

@@ -55,6 +55,19 @@ public class TrainerTests
         Assert.True(curve[^1].TestElbo > before + 1, $"test bound {before:F3} -> {curve[^1].TestElbo:F3}");
     }
 
+    [Fact]
+    public void Log_spaced_curve_points_start_at_the_first_point_and_multiply_by_ten_per_decade()
+    {
+        // 10 epochs of 400 = 4000 samples (200 steps of 20); first point 100 samples (5 steps), 2 per decade:
+        // 5, 15.8 -> 16, 50, 158, then the end (step 200).
+        var t = new Trainer(Small() with { Epochs = 10, EvalEverySamples = 100, EvalPerDecade = 2 }, new ManagedBlas(), Synthetic());
+        var curve = new List<CurvePoint>();
+        t.Run(onCurve: curve.Add);
+        Assert.Equal(new long[] { 5, 16, 50, 158, 200 }, curve.Select(c => c.Step));
+        Assert.Equal(new long[] { 100, 320, 1000, 3160, 4000 }, curve.Select(c => c.Samples));
+        Assert.Contains("EvalPerDecade 2", Assert.Throws<ArgumentException>(() => (Small() with { EvalPerDecade = 2 }).Validate()).Message);
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Adam)]
     [InlineData(OptimizerKind.Adagrad)]
