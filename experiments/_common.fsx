@@ -25,6 +25,24 @@ let settings =
 /// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
 let baseline = Config.baseline |> Config.withBudget settings.Budget
 
+/// The command line that ran this script, as a reader would retype it (for committed result tables).
+let commandLine () =
+    let script = Path.GetRelativePath(repoRoot, fsi.CommandLineArgs[0]).Replace('\\', '/')
+    String.Join(" ", [| yield "dotnet fsi"; yield script; yield! fsi.CommandLineArgs |> Array.skip 1 |])
+
+/// The provenance block every committed table starts with: command, git commit, budget and what the numbers are.
+let provenance (samples: int64) (what: string) =
+    let b = settings.Budget
+    let n = samples.ToString("N0", Globalization.CultureInfo.InvariantCulture)
+    String.concat "\n"
+        [ $"Made by `{commandLine ()}` at git commit `{RunStore.gitCommit repoRoot}` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)."
+          $"Budget '{b.Name}': {n} training samples per point; final evaluation with K={b.EvalK} on "
+          + (if b.EvalPoints = 0 then "all test points" else $"the first {b.EvalPoints} test points (all 200 of Frey Face)") + "."
+          what
+          "Nats per datapoint, higher is better. MNIST: dynamically binarized, Bernoulli decoder. Frey Face: grey levels "
+          + "dequantized to (v + u) / 256, Gaussian decoder: a continuous density on [0, 1]^560, so values are positive."
+          "" ]
+
 /// The ONE call into the C# core (Vae.Experiments.CoreBackend.run, compiled so an API change fails the build):
 /// Config -> ModelSpec / TrainOptions -> Trainer -> evaluation -> RunOutput.
 let runIn (ctx: RunContext) (cfg: Config) : RunOutput = CoreBackend.run ctx cfg
@@ -59,10 +77,15 @@ let markdownTable (rows: Row list) = Tables.markdownTable rows
 let sweepWith (backend: Backend) (experiment: string) (grid: Config list) : Row list =
     let r = Sweep.run (printfn "%s") settings backend experiment grid
     if not settings.DryRun && not r.Rows.IsEmpty then
-        let suffix = settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue ""
+        // The default budget writes results.csv / results.md; another budget adds its name (results-double.md), so the
+        // tables of both budgets sit side by side.
+        let suffix =
+            (if settings.Budget.Name = Budget.standard.Name then "" else "-" + settings.Budget.Name)
+            + (settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue "")
         let dir = Path.Combine(settings.ResultsRoot, experiment)
         Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (Tables.toFrame r.Rows)
-        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (Tables.markdownTable r.Rows)
+        let what = $"Experiment {experiment}: every finished point of this invocation's grid, one row per run (seeds are rows)."
+        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (provenance settings.Budget.TrainSamples what + "\n" + Tables.markdownTable r.Rows)
         printfn "\n%s" (Tables.markdownTable r.Rows)
     if not r.Failed.IsEmpty then
         for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
@@ -75,23 +98,6 @@ let sweep (experiment: string) (grid: Config list) = sweepWith core experiment g
 let report () =
     let md, html = Report.write settings.ResultsRoot
     printfn "report: %s\n        %s" md html
-
-/// The command line that ran this script, as a reader would retype it (for committed result tables).
-let commandLine () =
-    let script = Path.GetRelativePath(repoRoot, fsi.CommandLineArgs[0]).Replace('\\', '/')
-    String.Join(" ", [| yield "dotnet fsi"; yield script; yield! fsi.CommandLineArgs |> Array.skip 1 |])
-
-/// The provenance block every committed table starts with: command, git commit, budget and what the numbers are.
-let provenance (what: string) =
-    let b = settings.Budget
-    String.concat "\n"
-        [ $"Made by `{commandLine ()}` at git commit `{RunStore.gitCommit repoRoot}` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)."
-          $"Budget '{b.Name}': the training samples per point are in the table; final evaluation with K={b.EvalK} on "
-          + (if b.EvalPoints = 0 then "all test points" else $"the first {b.EvalPoints} test points (all 200 of Frey Face)") + "."
-          what
-          "Nats per datapoint, higher is better. MNIST: dynamically binarized, Bernoulli decoder. Frey Face: grey levels "
-          + "dequantized to (v + u) / 256, Gaussian decoder: a continuous density on [0, 1]^560, so values are positive."
-          "" ]
 
 /// Runs a figure's grid under an experiment folder WITHOUT rewriting that experiment's results table (figures reuse
 /// the main job's runs by sharing its folder and run ids); exits 1 if a point failed. Returns the finished rows.
@@ -106,10 +112,10 @@ let runPoints (experiment: string) (grid: Config list) : Row list =
 let runDirOf (experiment: string) (cfg: Config) = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
 
 /// Writes results/<name>/results.md (provenance + markdown) and results.csv for a frame, atomically.
-let saveFigureTable (name: string) (what: string) (frame: Deedle.Frame<'R, string>) =
+let saveFigureTable (name: string) (samples: int64) (what: string) (frame: Deedle.Frame<'R, string>) =
     let dir = Path.Combine(settings.ResultsRoot, name)
     Directory.CreateDirectory dir |> ignore
     Tables.saveCsv (Path.Combine(dir, "results.csv")) frame
-    let md = $"# {name}\n\n{provenance what}\n{Tables.markdown frame}"
+    let md = $"# {name}\n\n{provenance samples what}\n{Tables.markdown frame}"
     RunStore.writeAtomic (Path.Combine(dir, "results.md")) md
     printfn "\n%s" md

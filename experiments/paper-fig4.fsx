@@ -20,5 +20,5 @@ if not settings.DryRun then
         let src = Path.Combine(runDirOf "sweep-dz" cfg, "manifold.png")
         if not (File.Exists src) then failwith $"{src} is missing: the run finished without its manifold figure"
         File.Copy(src, Path.Combine(outDir, $"{name}-manifold.png"), true)
-    saveFigureTable "paper-fig4" "Fig. 4: 2-D latent manifolds (Dz = 2, estimator B, seed 1); images mnist-manifold.png, frey-face-manifold.png."
+    saveFigureTable "paper-fig4" settings.Budget.TrainSamples "Fig. 4: 2-D latent manifolds (Dz = 2, estimator B, seed 1); images mnist-manifold.png, frey-face-manifold.png."
         (Tables.summary rows)

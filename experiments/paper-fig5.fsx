@@ -17,5 +17,5 @@ if not settings.DryRun then
         let src = Path.Combine(runDirOf "sweep-dz" cfg, "samples.png")
         if not (File.Exists src) then failwith $"{src} is missing: the run finished without its samples figure"
         File.Copy(src, Path.Combine(outDir, $"mnist-dz{dz}-samples.png"), true)
-    saveFigureTable "paper-fig5" "Fig. 5: 100 samples per model (MNIST, Dz in {2, 5, 10, 20}, estimator B, seed 1); images mnist-dz*-samples.png."
+    saveFigureTable "paper-fig5" settings.Budget.TrainSamples "Fig. 5: 100 samples per model (MNIST, Dz in {2, 5, 10, 20}, estimator B, seed 1); images mnist-dz*-samples.png."
         (Tables.summary rows)
