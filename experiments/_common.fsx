@@ -34,8 +34,9 @@ let commandLine () =
 let provenance (samples: int64) (what: string) =
     let b = settings.Budget
     let n = samples.ToString("N0", Globalization.CultureInfo.InvariantCulture)
+    let now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
     String.concat "\n"
-        [ $"Made by `{commandLine ()}` at git commit `{RunStore.gitCommit repoRoot}` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)."
+        [ $"Made by `{commandLine ()}` at git commit `{RunStore.gitCommit repoRoot}` ({now} UTC)."
           $"Budget '{b.Name}': {n} training samples per point; final evaluation with K={b.EvalK} on "
           + (if b.EvalPoints = 0 then "all test points" else $"the first {b.EvalPoints} test points (all 200 of Frey Face)") + "."
           what

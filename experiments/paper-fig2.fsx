@@ -33,7 +33,7 @@ if not settings.DryRun then
     let chart =
         panels
         |> List.map (fun (title, methods) -> title, [ for (m, cfg) in methods -> { Method = m; Points = curve cfg } ])
-        |> Figures.panels $"Fig. 2: lower bound vs training samples ({samples:N0} per run; {pending})" 5
+        |> Figures.panels (sprintf "Fig. 2: lower bound vs training samples (%s per run; %s)" (samples.ToString("N0")) pending) 5
     Figures.savePng (Path.Combine(outDir, "fig2.png")) 1800 680 chart
     // Every curve point of every panel, long format: the numbers behind the figure.
     let long =

@@ -20,6 +20,6 @@ let frey =
 
 let rows = sweep "sweep-dz" (mnist @ frey)
 let b = settings.Budget
-printfn "Estimator A vs B, test ELBO in nats per datapoint (higher is better); budget '%s': %s training samples per point, seeds %A, Adagrad step chosen per run from {0.01, 0.02, 0.1}; MNIST dynamically binarized (Bernoulli), Frey Face grey levels in [0, 1] with a Gaussian decoder, i.e. a continuous density (positive values):\n%s"
+printfn "Estimator A vs B, test ELBO in nats per datapoint (higher is better); budget '%s': %s training samples per point, seeds %A, Adagrad step chosen per run from {0.01, 0.02, 0.1}; MNIST dynamically binarized (Bernoulli), Frey Face grey levels dequantized to (v + u) / 256 with a Gaussian decoder, i.e. a continuous density on [0, 1]^560 (positive values):\n%s"
     b.Name (b.TrainSamples.ToString("N0")) seeds (Tables.markdown (Tables.versus rows))
 if not settings.DryRun then report ()
