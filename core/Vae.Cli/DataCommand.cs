@@ -1,88 +1,83 @@
-// `vae data list | verify | load`: the dataset catalog from the command line. Parses arguments, calls Vae.Core.Data.
+// `vae data list | verify | load`: the dataset catalog from the command line. Declares the options, calls Vae.Core.Data.
 // Must not: parse files or hold dataset logic (that lives in core/Vae.Core/Data).
+using System.CommandLine;
 using System.Diagnostics;
 using Vae.Core.Data;
 
-static class DataCommand
-{
-    const string Usage =
-        "usage: vae data list\n" +
-        "       vae data verify [NAME...] [--data DIR]\n" +
-        "       vae data load NAME... [--data DIR] [--variant grey|dynamic|fixed|static] [--seed S] [--merge-valid] [--offline]\n" +
-        "data root: --data DIR > $VAE_DATA > data/ in the repository";
+namespace Vae.Cli;
 
-    public static int Run(string[] args)
+/// <summary>The data command and its three subcommands.</summary>
+public static class DataCommand
+{
+    const string RootText = "Data root; default: $VAE_DATA, else data/ in the repository.";
+
+    public static Command Create(Func<TextWriter> output)
     {
-        string sub = args.Length > 0 ? args[0] : "help";
-        var names = new List<string>();
-        string? dataDir = null; string? variant = null; ulong seed = 1; bool merge = false, offline = false;
-        for (int i = 1; i < args.Length; i++)
+        string[] names = Catalog.All.Select(d => d.Name).ToArray();
+        Argument<string[]> Names(string description, int min)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--data": dataDir = Value(); break;
-                case "--variant": variant = Value(); break;
-                case "--seed": seed = ulong.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
-                case "--merge-valid": merge = true; break;
-                case "--offline": offline = true; break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal)) { Console.Error.WriteLine($"unknown option {args[i]}\n{Usage}"); return 2; }
-                    names.Add(args[i]); break;
-            }
+            var a = new Argument<string[]>("NAME") { Description = description, Arity = min == 0 ? ArgumentArity.ZeroOrMore : ArgumentArity.OneOrMore };
+            a.AcceptOnlyFromAmong(names);
+            return a;
         }
-        var root = DataRoot.Resolve(dataDir);
-        try
-        {
-            switch (sub)
-            {
-                case "list": return List();
-                case "verify": return Verify(root, names);
-                case "load": return Load(root, names, variant, seed, merge, offline);
-                default: Console.WriteLine(Usage); return sub == "help" ? 0 : 2;
-            }
-        }
-        catch (Exception e) when (e is DataFormatException or DataUnavailableException or ArgumentException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+
+        var list = new Command("list", "List the datasets: shape, pixels, split rule, the paper's setup and the files each needs.");
+        list.SetAction(_ => List(output()));
+
+        var verifyNames = Names("Datasets to check; default: all.", 0);
+        var verifyData = Opt.Text("--data", RootText, "DIR");
+        var verify = new Command("verify", "Check the SHA-256 of every local data file; exit 1 if one is missing or differs.") { verifyNames, verifyData };
+        verify.SetAction(r => Verify(DataRoot.Resolve(r.GetValue(verifyData)), r.GetValue(verifyNames) ?? [], output()));
+
+        var loadNames = Names("Datasets to load.", 1);
+        var loadData = Opt.Text("--data", RootText, "DIR");
+        var variant = Opt.Choice("--variant", "Also prepare this data variant and describe it; default: none (the pixels as loaded).", null, ["grey", "dynamic", "fixed", "static"]);
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the variant's binarization.", HelpName = "S", DefaultValueFactory = _ => 1 };
+        var merge = Opt.Flag("--merge-valid", "Append the validation split to the training split.");
+        var offline = Opt.Flag("--offline", "Never download; fail if a file is missing.");
+        var load = new Command("load", "Load datasets (read, SHA-256, decode) and print their sizes, ranges and load time.")
+            { loadNames, loadData, variant, seed, merge, offline };
+        load.SetAction(r => Load(DataRoot.Resolve(r.GetValue(loadData)), r.GetValue(loadNames)!, r.GetValue(variant), r.GetValue(seed),
+                                 r.GetValue(merge), r.GetValue(offline), output()));
+
+        return new Command("data", "The dataset catalog: list, verify, load.") { list, verify, load };
     }
 
-    static int List()
+    static int List(TextWriter o)
     {
         foreach (var d in Catalog.All)
         {
-            Console.WriteLine($"{d.Name,-16} {d.Rows}x{d.Cols} {(d.Binary ? "binary" : "grey")}  {d.Title}");
-            Console.WriteLine($"{"",-16} split: {d.Split.Description}");
+            o.WriteLine($"{d.Name,-16} {d.Rows}x{d.Cols} {(d.Binary ? "binary" : "grey")}  {d.Title}");
+            o.WriteLine($"{"",-16} split: {d.Split.Description}");
+            o.WriteLine($"{"",-16} paper setup: {DataVariants.Label(d.Paper.Variant)}, {Vae.Core.Training.DatasetDefaults.LikelihoodFor(d.Paper.Variant)} decoder, " +
+                        $"{d.Paper.Hidden} hidden, validation {(d.Paper.Validation == ValidationSplit.MergeIntoTrain ? "merged into train" : "held out")}");
             foreach (var f in d.Files)
-                Console.WriteLine($"{"",-16} {f.Folder}/{string.Join(" | ", f.Forms.Select(x => x.Name))}");
+                o.WriteLine($"{"",-16} {f.Folder}/{string.Join(" | ", f.Forms.Select(x => x.Name))}");
         }
-        return 0;
+        return ExitCodes.Ok;
     }
 
-    static int Verify(DataRoot root, List<string> names)
+    static int Verify(DataRoot root, string[] names, TextWriter o)
     {
-        Console.WriteLine($"data root: {root.Path} ({root.Source})");
+        o.WriteLine($"data root: {root.Path} ({root.Source})");
         int bad = 0;
-        foreach (var d in names.Count == 0 ? Catalog.All : names.Select(Catalog.Get).ToList())
+        foreach (var d in names.Length == 0 ? Catalog.All : names.Select(Catalog.Get).ToList())
             foreach (var file in d.Files)
             {
                 var forms = new DataStore(root, fetcher: null).Verify(d with { Files = [file] });
                 var present = forms.Where(r => r.Present).ToList();
-                if (present.Count == 0) { Console.WriteLine($"MISSING  {forms[0].Path}"); bad++; continue; }
+                if (present.Count == 0) { o.WriteLine($"MISSING  {forms[0].Path}"); bad++; continue; }
                 foreach (var r in present)
                 {
-                    Console.WriteLine($"{(r.Ok ? "OK      " : "MISMATCH")} {r.Path}" + (r.Ok ? "" : $" expected {r.Expected}, found {r.Found}"));
+                    o.WriteLine($"{(r.Ok ? "OK      " : "MISMATCH")} {r.Path}" + (r.Ok ? "" : $" expected {r.Expected}, found {r.Found}"));
                     if (!r.Ok) bad++;
                 }
             }
-        return bad == 0 ? 0 : 1;
+        return bad == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    static int Load(DataRoot root, List<string> names, string? variant, ulong seed, bool merge, bool offline)
+    static int Load(DataRoot root, string[] names, string? variant, ulong seed, bool merge, bool offline, TextWriter o)
     {
-        if (names.Count == 0) { Console.WriteLine(Usage); return 2; }
         var store = offline ? new DataStore(root, fetcher: null) : new DataStore(root);
         foreach (string name in names)
         {
@@ -90,15 +85,15 @@ static class DataCommand
             var sw = Stopwatch.StartNew();
             var ds = Datasets.Load(info, store, merge ? ValidationSplit.MergeIntoTrain : ValidationSplit.HoldOut);
             double load = sw.Elapsed.TotalSeconds;
-            Console.WriteLine($"{ds.Describe()}");
-            Console.WriteLine($"  loaded in {load:F3} s (read + SHA-256 + decode), train range [{ds.Train.Range().Min}, {ds.Train.Range().Max}], train mean {ds.Train.Mean():F4}");
+            o.WriteLine($"{ds.Describe()}");
+            o.WriteLine($"  loaded in {load:F3} s (read + SHA-256 + decode), train range [{ds.Train.Range().Min}, {ds.Train.Range().Max}], train mean {ds.Train.Mean():F4}");
             if (variant is not null)
             {
                 sw.Restart();
                 var prepared = DataVariants.Prepare(ds, DataVariants.Parse(variant), seed);
-                Console.WriteLine($"  variant {DataVariants.Label(prepared.Variant)} prepared in {sw.Elapsed.TotalSeconds:F3} s: {prepared.Describe()}");
+                o.WriteLine($"  variant {DataVariants.Label(prepared.Variant)} prepared in {sw.Elapsed.TotalSeconds:F3} s: {prepared.Describe()}");
             }
         }
-        return 0;
+        return ExitCodes.Ok;
     }
 }

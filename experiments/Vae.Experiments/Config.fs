@@ -128,17 +128,22 @@ module Config =
     let withBudget (b: Budget) (c: Config) =
         { c with TrainSamples = b.TrainSamples; EvalK = b.EvalK; EvalPoints = b.EvalPoints }
 
-    /// The likelihood, variant and hidden size each dataset calls for (paper: 500 hidden for MNIST,
-    /// 200 for Frey Face with a Gaussian decoder on grey levels; binary data use a Bernoulli decoder).
+    /// A catalog dataset with its paper setup, read from the core's catalog (the one place it lives): variant, the
+    /// matching likelihood and hidden size (MNIST-like 500, Frey Face 200 with a Gaussian decoder on grey levels).
+    /// Names the catalog does not know (e.g. "synthetic") only set the dataset.
     let forDataset (name: string) (c: Config) =
-        match name with
-        // Frey Face: 8-bit grey levels made continuous by dequantization (a continuous density on [0, 1]; see the
-        // core's DataVariant.Dequantized), Gaussian decoder.
-        | "frey-face" -> { c with Dataset = name; Variant = "dequantized"; Likelihood = Gaussian; Hidden = [ 200 ] }
-        | "binarized-mnist" | "caltech101-28" | "caltech101-16" ->
-            { c with Dataset = name; Variant = "static-binarized"; Likelihood = Bernoulli }
-        | "mnist" | "fashion-mnist" -> { c with Dataset = name; Variant = "dynamic-binarized"; Likelihood = Bernoulli }
-        | _ -> { c with Dataset = name }
+        match Vae.Core.Data.Catalog.All |> Seq.tryFind (fun d -> d.Name = name) with
+        | Some info ->
+            let p = info.Paper
+            { c with
+                Dataset = info.Name
+                Variant = Vae.Core.Data.DataVariants.Label p.Variant
+                Likelihood =
+                    (match Vae.Core.Training.DatasetDefaults.LikelihoodFor p.Variant with
+                     | Vae.Core.Model.Likelihood.Gaussian -> Gaussian
+                     | _ -> Bernoulli)
+                Hidden = [ p.Hidden ] }
+        | None -> { c with Dataset = name }
 
     let estimatorName = function A -> "A" | B -> "B"
     let optimizerName = function Sgd -> "sgd" | Adagrad -> "adagrad" | Adam -> "adam"

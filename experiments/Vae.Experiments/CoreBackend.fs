@@ -30,8 +30,13 @@ type LineWriter(prefix: string, sink: string -> unit) =
         else line.Append c |> ignore
 
 module CoreBackend =
-    /// Training split policy of every sweep: the paper trains on all 60,000 MNIST training images.
-    let validation = ValidationSplit.MergeIntoTrain
+    /// Training split policy of a dataset: its catalog setup (merged into training for every catalog dataset: the
+    /// paper's 60,000 MNIST training images); names the catalog does not know (synthetic) merge too.
+    let validationOf (dataset: string) =
+        Catalog.All
+        |> Seq.tryFind (fun d -> d.Name = dataset)
+        |> Option.map (fun d -> d.Paper.Validation)
+        |> Option.defaultValue ValidationSplit.MergeIntoTrain
 
     /// Curve points per run (the trainer evaluates the test bound at a fixed interval of training samples).
     let curvePoints = 10L
@@ -69,7 +74,7 @@ module CoreBackend =
             Dataset = cfg.Dataset,
             DataDir = Option.toObj dataDir,
             Variant = DataVariants.Parse cfg.Variant,
-            Validation = validation,
+            Validation = validationOf cfg.Dataset,
             Model = spec,
             Estimator = (match cfg.Estimator with
                          | A -> Estimator.A
@@ -109,8 +114,9 @@ module CoreBackend =
                 for j in 0 .. d - 1 do
                     x[i * d + j] <- Math.Clamp(protos[k * d + j] + 0.1f * float32 (rng.NextNormal()), 0.0f, 1.0f)
             ImageSet(x, count, rows, cols, labels)
-        let info = DatasetInfo("synthetic", "synthetic prototypes", rows, cols, false, 4, [||], SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink")
-        Dataset(info, make 400, make 0, make 100, validation)
+        let info = DatasetInfo("synthetic", "synthetic prototypes", rows, cols, false, 4, [||], SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink",
+                               PaperSetup(DataVariant.DynamicBinarized, 16, ValidationSplit.MergeIntoTrain, SigmoidMean = true))
+        Dataset(info, make 400, make 0, make 100, ValidationSplit.MergeIntoTrain)
 
     // Loading MNIST takes seconds; parallel points of one sweep share one read-only copy.
     let private cache = ConcurrentDictionary<string, Lazy<Dataset>>()
@@ -120,7 +126,7 @@ module CoreBackend =
         if name = "synthetic" then synthetic 1UL
         else
             let key = name + "|" + defaultArg dataDir ""
-            cache.GetOrAdd(key, fun _ -> lazy (Datasets.Load(name, Option.toObj dataDir, validation))).Value
+            cache.GetOrAdd(key, fun _ -> lazy (Datasets.Load(name, Option.toObj dataDir, validationOf name))).Value
 
     /// The core's flat result record for a run whose numbers came from elsewhere (test stand-ins), so that every
     /// metrics.json has the one format RunDriver writes.

@@ -1,6 +1,6 @@
 // Variance of the SGVB gradient estimators (paper Sec. 2.3 claims B's is lower than A's): at fixed parameters
-// and a fixed minibatch, draw R independent noise tensors, take the core's gradient for each, and summarise the
-// spread over draws. Measurement only: the forward/backward passes are the core's Sgvb; no model maths here.
+// and a fixed minibatch, draw R independent noise tensors, take the core's gradient for each (the trainer's
+// TrainingStep, stopped before the update), and summarise the spread over draws. Measurement only; no model maths here.
 // Must not: train or change parameters.
 namespace Vae.Experiments
 
@@ -35,20 +35,20 @@ module GradVariance =
                 (est: Vae.Core.Model.Estimator) (repeats: int) (seed: uint64) =
         if repeats < 2 then invalidArg "repeats" $"repeats ({repeats}) must be >= 2 to estimate a variance"
         if x.Length < m * spec.D then invalidArg "x" $"x holds {x.Length} floats, M*D = {m}*{spec.D} needed"
-        let sgvb = Sgvb(spec, blas, m, l)
+        // The trainer's step unit, stopped after the gradient: the optimizer is never applied, theta stays fixed.
+        let unit = Vae.Core.Training.TrainingStep(spec, blas, est, m, l, Vae.Core.Training.OptimizerOptions(), m, Rng(seed, RngStream.Noise))
         let p = theta.Length
-        let rng = Rng(seed, RngStream.Noise)
-        let eps = Array.zeroCreate<float32> (l * m * spec.Dz) // [L, M, Dz]
-        let grad = Array.zeroCreate<float32> p                // [P]
+        if p <> unit.Parameters.Data.Length then invalidArg "theta" $"theta holds {p} floats, the model has {unit.Parameters.Data.Length}"
+        Array.blit theta 0 unit.Parameters.Data 0 p
+        let xs = ReadOnlyMemory<float32>(x, 0, m * spec.D)
+        let grad = unit.Gradient.Data                         // [P]
         let mean = Array.zeroCreate<float> p                  // [P] running mean (Welford, double)
         let m2 = Array.zeroCreate<float> p                    // [P] running sum of squared deviations
         let mutable jMean = 0.0
         let mutable jM2 = 0.0
         for r in 1..repeats do
-            rng.FillNormal(Span<float32>(eps))
-            let j = sgvb.Forward(ReadOnlySpan<float32>(theta), ReadOnlySpan<float32>(x), m, ReadOnlySpan<float32>(eps), l, est, true)
-            Array.Clear grad
-            sgvb.Backward(ReadOnlySpan<float32>(theta), Span<float32>(grad))
+            let j = unit.Forward(xs.Span)
+            unit.Backward()
             let n = float r
             for i in 0 .. p - 1 do
                 let g = float grad[i]

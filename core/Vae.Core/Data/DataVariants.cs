@@ -50,9 +50,16 @@ public static class DataVariants
         _ => throw new ArgumentOutOfRangeException(nameof(v), v, "unknown data variant"),
     };
 
-    /// <summary>The label, marking grey levels fed to a Bernoulli decoder: "grey (Bernoulli on grey levels)".</summary>
+    /// <summary>The label, marking a decoder that does not match the pixels (allowed only on request): grey levels fed to a
+    /// Bernoulli decoder, "grey (Bernoulli on grey levels)", and binary pixels fed to a Gaussian one,
+    /// "dynamic-binarized (Gaussian on binary pixels)".</summary>
     public static string Label(DataVariant v, bool bernoulliDecoder) =>
-        v == DataVariant.Grey && bernoulliDecoder ? "grey (Bernoulli on grey levels)" : Label(v);
+        IsGreyLevels(v) && bernoulliDecoder ? Label(v) + " (Bernoulli on grey levels)"
+        : !IsGreyLevels(v) && !bernoulliDecoder ? Label(v) + " (Gaussian on binary pixels)"
+        : Label(v);
+
+    /// <summary>True for the variants whose pixels are grey levels (raw or dequantized), false for binary ones.</summary>
+    public static bool IsGreyLevels(DataVariant v) => v is DataVariant.Grey or DataVariant.Dequantized;
 
     /// <summary>A sentence describing the variant, for manifests.</summary>
     public static string Describe(DataVariant v) => v switch

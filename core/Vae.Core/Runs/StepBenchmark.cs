@@ -1,6 +1,7 @@
 // `vae bench`: what one training step costs against what its matrix products could cost. Records the exact GEMM calls
 // of a step (a recording IBlas), replays them alone on the provider (its own sgemm rate on the same shapes), and times
-// whole steps (ms, s/epoch, GFLOP/s, managed bytes allocated). Owns: benchmark loops. Must not: change the engine.
+// whole steps of the trainer's own TrainingStep (ms, s/epoch, GFLOP/s, managed bytes allocated).
+// Owns: benchmark loops. Must not: change the engine.
 using System.Diagnostics;
 using Vae.Core.Inference;
 using Vae.Core.Model;
@@ -34,33 +35,20 @@ public static class StepBenchmark
         }
     }
 
-    /// <summary>One model's training step on random binary data: noise, forward, backward, Adam.</summary>
+    /// <summary>One model's training step (the trainer's <see cref="TrainingStep"/>, Adam) on a fixed random binary minibatch.</summary>
     sealed class StepLoop
     {
-        readonly ParameterSet _theta, _grad; readonly Sgvb _sgvb; readonly Optimizer _opt;
-        readonly float[] _x, _eps; readonly Rng _noise; readonly int _m, _l; readonly Estimator _est;
+        readonly TrainingStep _unit; readonly float[] _x;
 
         public StepLoop(IBlas blas, ModelSpec spec, Estimator est, int m, int l, int n)
         {
-            (_m, _l, _est) = (m, l, est);
-            _theta = new ParameterSet(ModelLayout.For(spec));
-            _theta.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
-            _grad = _theta.Like();
-            _sgvb = new Sgvb(spec, blas, m, l);
-            _opt = new Optimizer(new OptimizerOptions(), _theta.Data.Length, n);
+            _unit = new TrainingStep(spec, blas, est, m, l, new OptimizerOptions(), n, new Rng(3, RngStream.Noise));
+            _unit.Parameters.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
             _x = new float[m * spec.D]; var rng = new Rng(2, RngStream.Split);
             for (int i = 0; i < _x.Length; i++) _x[i] = rng.NextSingle() < 0.13f ? 1f : 0f;
-            _eps = new float[l * m * spec.Dz]; _noise = new Rng(3, RngStream.Noise);
         }
 
-        public void Step()
-        {
-            _noise.FillNormal(_eps);
-            _sgvb.Forward(_theta.Data, _x, _m, _eps, _l, _est);
-            Array.Clear(_grad.Data);
-            _sgvb.Backward(_theta.Data, _grad.Data);
-            _opt.Step(_theta.Data, _grad.Data);
-        }
+        public void Step() => _unit.Step(_x);
 
         /// <summary>Milliseconds per step after 20 warm-up steps, and managed bytes allocated over the timed steps
         /// (counted by <paramref name="allocated"/>).</summary>

@@ -41,34 +41,22 @@ public static class Presets
     /// <item>Initialisation N(0, 0.01): we read 0.01 as the standard deviation (unstated whether std or variance);
     /// biases are drawn the same way.</item>
     /// <item>M = 100, L = 1, estimator B (stated: "the second version of the estimator", M = 100, L = 1).</item>
-    /// <item>tanh hidden units, one hidden layer in encoder and decoder (Appendix C): 500 units for MNIST-like data,
-    /// 200 for Frey Face (stated).</item>
-    /// <item>MNIST: Bernoulli decoder on dynamically binarized pixels (unstated: the paper does not say how grey levels
-    /// became binary; a fresh Bernoulli draw per batch is a proper likelihood and the common practice); the validation
-    /// images are merged into training for the paper's 60,000 training images (stated size).</item>
-    /// <item>Frey Face: Gaussian decoder with sigmoid mean (Appendix C.2 "the mean is constrained to (0, 1) by a sigmoid"),
-    /// grey levels dequantized ((v + u) / 256, see <see cref="DataVariant.Dequantized"/>; unstated: raw levels let the
-    /// density grow without bound on levels shared exactly by many frames), the catalog's seeded held-out split (unstated).</item>
+    /// <item>tanh hidden units, one hidden layer in encoder and decoder (Appendix C); the dataset's setup from the catalog
+    /// (<see cref="Catalog"/>, <see cref="DatasetDefaults"/>): hidden size (500 MNIST-like, 200 Frey Face, stated), data
+    /// variant, matching likelihood, decoder mean and validation split.</item>
     /// </list>
     /// </summary>
     public static TrainOptions Paper(TrainOptions o)
     {
-        bool frey = string.Equals(o.Dataset, "frey-face", StringComparison.OrdinalIgnoreCase);
-        bool binary = Catalog.All.FirstOrDefault(d => string.Equals(d.Name, o.Dataset, StringComparison.OrdinalIgnoreCase))?.Binary ?? false;
-        int hidden = frey ? 200 : 500;
-        return o with
+        var info = Catalog.All.FirstOrDefault(d => string.Equals(d.Name, o.Dataset, StringComparison.OrdinalIgnoreCase));
+        var p = o with
         {
             Optimizer = o.Optimizer with { Kind = OptimizerKind.Adagrad, LearningRate = 0.02, WeightPrior = 1.0 },
             Init = InitScheme.Normal, InitStd = 0.01f,
             BatchSize = 100, Samples = 1, Estimator = Estimator.B,
-            Model = o.Model with
-            {
-                EncoderHidden = [hidden], DecoderHidden = [hidden], Activation = Activation.Tanh,
-                Likelihood = frey ? Likelihood.Gaussian : Likelihood.Bernoulli, SigmoidMean = true,
-            },
-            Variant = frey ? DataVariant.Dequantized : binary ? DataVariant.StaticBinarized : DataVariant.DynamicBinarized,
-            Validation = frey ? ValidationSplit.HoldOut : ValidationSplit.MergeIntoTrain,
+            Model = o.Model with { Activation = Activation.Tanh },
         };
+        return info is null ? p : DatasetDefaults.Apply(p, info);
     }
 
     /// <summary>

@@ -44,6 +44,9 @@ public sealed record TrainOptions
     public int FinalK { get; init; }
     /// <summary>Limit the final evaluation to the first N test rows (0 = the whole test set).</summary>
     public int EvalLimit { get; init; }
+    /// <summary>Train a decoder that does not match the data (Gaussian on binary pixels, Bernoulli on grey levels); refused
+    /// otherwise. Such runs are labelled in every output (<see cref="DataVariants.Label(DataVariant, bool)"/>).</summary>
+    public bool AllowMismatch { get; init; }
 
     /// <summary>Throws ArgumentException naming the bad option and its value.</summary>
     public TrainOptions Validate()
@@ -59,6 +62,10 @@ public sealed record TrainOptions
         if (FinalK < 0) throw new ArgumentException($"final K ({FinalK}) must be >= 0");
         if (InitStd <= 0) throw new ArgumentException($"init std ({InitStd}) must be positive");
         if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
+        if (!AllowMismatch && DatasetDefaults.IsMismatch(Model.Likelihood, Variant))
+            throw new ArgumentException($"likelihood {Model.Likelihood} does not match the data variant {DataVariants.Label(Variant)}: " +
+                $"{DataVariants.Label(Variant)} data take a {DatasetDefaults.LikelihoodFor(Variant)} decoder; to train the mismatch anyway " +
+                $"(it is then labelled '{DataVariants.Label(Variant, Model.Likelihood == Likelihood.Bernoulli)}'), pass --allow-mismatch (AllowMismatch = true)");
         return this;
     }
 

@@ -2,7 +2,6 @@
 // held-out evaluation, divergence guards and bit-exact snapshots. Owns: the training loop and its state.
 // Must not: parse arguments, print, or write result files (callers do, via callbacks); it never re-derives maths.
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using System.Text.Json;
 using Vae.Core.Data;
 using Vae.Core.Inference;
@@ -21,14 +20,9 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// <summary>Trains one VAE on prepared data. Not thread-safe; one instance per run.</summary>
 public sealed class Trainer
 {
-    readonly IBlas _blas;
-    readonly Sgvb _sgvb;
-    readonly ParameterSet _theta, _grad;
-    readonly Optimizer _opt;
+    readonly TrainingStep _unit;
     readonly BatchIterator _batches;
-    readonly Rng _noise;
     readonly float[] _x;   // [M, D]     current minibatch
-    readonly float[] _eps; // [L, M, Dz] current noise
     readonly Evaluator _eval;
     long _step, _samples;
     double _runSum; long _runCount; // running training bound since the last curve point
@@ -38,25 +32,18 @@ public sealed class Trainer
     {
         Options = options.Validate();
         options.ValidateAgainst(data);
-        _blas = blas; Data = data;
-        int m = options.BatchSize, l = options.Samples, dz = options.Model.Dz;
-        _sgvb = new Sgvb(options.Model, blas, m, l);
-        _theta = new ParameterSet(_sgvb.Model.Layout);
-        _theta.Initialize(options.Init, options.InitStd, new Rng(options.Seed, RngStream.Init));
-        _grad = _theta.Like();
-        _opt = new Optimizer(options.Optimizer, _theta.Data.Length, data.Train.N);
-        _batches = new BatchIterator(data.Train, m, options.Seed, data.BinarizeBatches);
-        _noise = new Rng(options.Seed, RngStream.Noise);
-        _x = new float[m * options.Model.D];
-        _eps = new float[l * m * dz];
+        Data = data;
+        _unit = TrainingStep.For(options, blas, data.Train.N);
+        _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches);
+        _x = new float[options.BatchSize * options.Model.D];
         _eval = new Evaluator(options.Model, blas, batch: 100, kChunk: 100);
     }
 
     public TrainOptions Options { get; }
     public PreparedData Data { get; }
     /// <summary>All parameters, flat [P], in the layout of <see cref="Layout"/>.</summary>
-    public float[] Theta => _theta.Data;
-    public ParameterLayout Layout => _theta.Layout;
+    public float[] Theta => _unit.Parameters.Data;
+    public ParameterLayout Layout => _unit.Parameters.Layout;
     public long Step => _step;
     public long SamplesSeen => _samples;
     public int Epoch => _batches.Epoch;
@@ -69,16 +56,9 @@ public sealed class Trainer
     /// <summary>One step of Algorithm 1; returns the minibatch bound J (nats per datapoint). No allocation.</summary>
     public double TrainStep()
     {
-        int m = Options.BatchSize, l = Options.Samples;
         _batches.Next(_x);
-        _noise.FillNormal(_eps);
-        double j = _sgvb.Forward(_theta.Data, _x, m, _eps, l, Options.Estimator);
-        if (!double.IsFinite(j)) throw new TrainingDivergedException($"step {_step + 1}: the bound is {j} (Elbo terms non-finite)");
-        Array.Clear(_grad.Data);
-        _sgvb.Backward(_theta.Data, _grad.Data);
-        if (!float.IsFinite(TensorPrimitives.Sum<float>(_grad.Data))) ThrowNonFiniteGradient();
-        _opt.Step(_theta.Data, _grad.Data);
-        _step++; _samples += m;
+        double j = _unit.Step(_x);
+        _step++; _samples += Options.BatchSize;
         _runSum += j; _runCount++;
         return j;
     }
@@ -136,48 +116,36 @@ public sealed class Trainer
     double RunningElbo => _runCount == 0 ? double.NaN : _runSum / _runCount;
 
     /// <summary>Single-sample estimator-B bound on the whole test split, with fixed evaluation noise (comparable across calls).</summary>
-    public ElboResult TestElbo(int limit = 0) => _eval.Elbo(_theta.Data, Rows(Data.Test, limit), new Rng(Options.Seed, RngStream.Eval));
+    public ElboResult TestElbo(int limit = 0) => _eval.Elbo(Theta, Rows(Data.Test, limit), new Rng(Options.Seed, RngStream.Eval));
 
     /// <summary>The same on the training split (dynamically binarized data is evaluated on grey levels binarized once, seeded).</summary>
     public ElboResult TrainElbo(int limit = 0)
     {
         var train = Data.BinarizeBatches ? DataVariants.BinarizeFixed(Data.Train, Options.Seed, DataSplit.Train) : Data.Train;
-        return _eval.Elbo(_theta.Data, Rows(train, limit), new Rng(Options.Seed, RngStream.Eval));
+        return _eval.Elbo(Theta, Rows(train, limit), new Rng(Options.Seed, RngStream.Eval));
     }
 
     /// <summary>Importance-sampled log p(x) on the test split with K samples.</summary>
     public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0) =>
-        _eval.LogLikelihood(_theta.Data, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
+        _eval.LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
 
     /// <summary>Active units and KL per unit on the test split.</summary>
-    public LatentDiagnostics Diagnose(int limit = 0) => _eval.Diagnose(_theta.Data, Rows(Data.Test, limit));
+    public LatentDiagnostics Diagnose(int limit = 0) => _eval.Diagnose(Theta, Rows(Data.Test, limit));
 
     static ReadOnlySpan<float> Rows(ImageSet set, int limit) =>
         set.X.AsSpan(0, (limit > 0 ? Math.Min(limit, set.N) : set.N) * set.D);
 
-    void ThrowNonFiniteGradient()
-    {
-        foreach (var p in _theta.Layout.Params)
-        {
-            var g = _grad.Data.AsSpan(p.Offset, p.Length);
-            for (int i = 0; i < g.Length; i++)
-                if (!float.IsFinite(g[i]))
-                    throw new TrainingDivergedException($"step {_step + 1}: gradient of {p.Name} is {g[i]} at index {i}");
-        }
-        throw new TrainingDivergedException($"step {_step + 1}: gradient sum overflowed");
-    }
-
     /// <summary>Everything needed to continue bit-exactly: parameters, optimizer state, RNGs, data position, counters.</summary>
     public CheckpointData Snapshot()
     {
-        var floats = new List<NamedArray<float>> { new("theta", _theta.Data) };
-        floats.AddRange(_opt.State.Select(s => new NamedArray<float>(s.Name, s.Data)));
+        var floats = new List<NamedArray<float>> { new("theta", Theta) };
+        floats.AddRange(_unit.Optimizer.State.Select(s => new NamedArray<float>(s.Name, s.Data)));
         var b = _batches.State;
         return new CheckpointData(JsonSerializer.Serialize(Options), floats, [],
-            new Dictionary<string, RngState> { ["noise"] = _noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize },
+            new Dictionary<string, RngState> { ["noise"] = _unit.Noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize },
             new Dictionary<string, long>
             {
-                ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _opt.Steps,
+                ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _unit.Optimizer.Steps,
                 ["batch.epoch"] = b.Epoch, ["batch.index"] = b.Index, ["batch.n"] = b.N, ["batch.size"] = b.BatchSize,
             });
     }
@@ -188,10 +156,10 @@ public sealed class Trainer
         var saved = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson);
         if (saved is null || !saved.Model.Equals(Options.Model))
             throw new CheckpointFormatException(c.Source ?? "<memory>", $"checkpoint model {saved?.Model} differs from this run's model {Options.Model}");
-        c.CopyFloatsTo("theta", _theta.Data);
-        foreach (var (name, data) in _opt.State) c.CopyFloatsTo(name, data);
-        _opt.Steps = c.GetCounter("optimizer.steps");
-        _noise.Restore(c.GetRng("noise"));
+        c.CopyFloatsTo("theta", Theta);
+        foreach (var (name, data) in _unit.Optimizer.State) c.CopyFloatsTo(name, data);
+        _unit.Optimizer.Steps = c.GetCounter("optimizer.steps");
+        _unit.Noise.Restore(c.GetRng("noise"));
         _batches.Restore(new BatchState((int)c.GetCounter("batch.n"), (int)c.GetCounter("batch.size"), (int)c.GetCounter("batch.epoch"),
                                         (int)c.GetCounter("batch.index"), c.GetRng("batch.shuffle"), c.GetRng("batch.binarize")));
         _step = c.GetCounter("step"); _samples = c.GetCounter("samples");

@@ -76,20 +76,22 @@ public class TorchFixtureEngineTests
     {
         var f = TorchFixture.Load(caseName);
         var a = f.Adam!;
-        var (sgvb, theta, est) = Setup(f);
-        var opt = new Optimizer(new OptimizerOptions { Kind = OptimizerKind.Adam, LearningRate = a.Lr, Beta1 = a.Beta1, Beta2 = a.Beta2, Epsilon = a.Eps },
-                                theta.Length, datasetSize: f.Spec.M);
+        var (_, theta, est) = Setup(f);
+        // The trainer's own step unit, fed the fixture's noise (the same eps every step, as the fixture's trajectory).
+        var unit = new TrainingStep(SpecOf(f.Spec), new ManagedBlas(), est, f.Spec.M, f.Spec.L,
+                                    new OptimizerOptions { Kind = OptimizerKind.Adam, LearningRate = a.Lr, Beta1 = a.Beta1, Beta2 = a.Beta2, Epsilon = a.Eps },
+                                    datasetSize: f.Spec.M, new Rng(1, RngStream.Noise));
+        theta.CopyTo(unit.Parameters.Data, 0);
         var x = Tol.F(f.Tensor("x")); var eps = Tol.F(f.Tensor("eps"));
-        var grad = new float[theta.Length];
         for (int s = 0; s < a.Steps; s++)
         {
-            double j = sgvb.Forward(theta, x, f.Spec.M, eps, f.Spec.L, est);
+            double j = unit.Forward(x, eps);
             Assert.True(Math.Abs(j - a.JBeforeStep[s]) <= 1e-4 * Math.Abs(a.JBeforeStep[s]), $"step {s}: J {j} vs torch {a.JBeforeStep[s]}");
-            Array.Clear(grad);
-            sgvb.Backward(theta, grad);
-            opt.Step(theta, grad);
+            unit.Backward();
+            unit.Update();
         }
-        var layout = sgvb.Model.Layout; var th = Tol.D(theta);
+        theta = unit.Parameters.Data;
+        var layout = unit.Parameters.Layout; var th = Tol.D(theta);
         foreach (var (name, _, data) in a.ParamsAfter)
             Tol.Close($"{caseName} {name} after {a.Steps} Adam steps", data, th.AsSpan(layout[name].Offset, layout[name].Length), 1e-4, 2e-6);
     }

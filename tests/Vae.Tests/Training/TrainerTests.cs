@@ -27,7 +27,8 @@ public class TrainerTests
             return new ImageSet(x, count, rows, cols, labels);
         }
         var info = new DatasetInfo("synthetic", "synthetic prototypes", rows, cols, false, 4, [],
-                                   new SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink");
+                                   new SplitRule(SplitKind.Given, 0, 0, seed, "synthetic"), "1 = ink",
+                                   new PaperSetup(DataVariant.DynamicBinarized, 16, ValidationSplit.HoldOut, SigmoidMean: true));
         var ds = new Dataset(info, Make(n), Make(50), Make(100), ValidationSplit.HoldOut);
         return DataVariants.Prepare(ds, variant, seed);
     }

@@ -1,41 +1,65 @@
-// `vae bench [--providers mkl,openblas,managed] [--threads 1,2] [--estimators B,A] [--steps 200] [--json]
-//            [--is-k 5000 --is-rows 10000] [--sweep]`: runs StepBenchmark over the grid and prints a table (or JSON lines).
-// Owns: the bench grid and its printing. Must not: time anything itself (StepBenchmark does).
+// `vae bench`: the step benchmark over a grid of providers x threads x estimators, printed as a table (or JSON lines),
+// optionally the sweep-throughput and importance-sampling benchmarks. Owns: the grid, its options and printing.
+// Must not: time anything itself (Vae.Core.Runs.StepBenchmark does).
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Vae.Core.Data;
 using Vae.Core.Model;
 using Vae.Core.Numerics;
+using Vae.Core.Runs;
 using Vae.Core.Tensors;
 
-namespace Vae.Core.Runs;
+namespace Vae.Cli;
 
 /// <summary>The benchmark command.</summary>
-public static class BenchCommand
+public sealed class BenchCli
 {
-    /// <summary>Runs the benchmark grid described by <paramref name="args"/>; returns the process exit code.</summary>
-    public static int Run(IReadOnlyList<string> args, TextWriter o)
+    public readonly Option<string> Providers = List("--providers", "BLAS providers to time, comma-separated.", "mkl,openblas,managed", ["mkl", "openblas", "managed"]);
+    public readonly Option<string> Threads = List("--threads", "BLAS thread counts to time, comma-separated (threads).", "1,2", null);
+    public readonly Option<string> Estimators = List("--estimators", "SGVB estimators to time, comma-separated.", "B,A", ["A", "B"]);
+    public readonly Option<int> Steps = Opt.Int("--steps", "Timed training steps per configuration (steps).", 200, 1);
+    public readonly Option<int> IsK = Opt.Int("--is-k", "Also time importance-sampled log p(x) with K samples per point; 0 = skip.", 0, 0, helpName: "K");
+    public readonly Option<int> IsRows = Opt.Int("--is-rows", "Test rows (points) for --is-k.", 10_000, 1);
+    public readonly Option<string> Data = Opt.Text("--data", "Data root for --is-k (MNIST test set); default: $VAE_DATA, else data/.", "DIR");
+    public readonly Option<bool> Json = Opt.Flag("--json", "Print one JSON object per line instead of a table.");
+    public readonly Option<bool> Sweep = Opt.Flag("--sweep", "Also measure sweep throughput: one-epoch MNIST runs per hour, cores x 1 thread vs 1 x all threads.");
+    public Command Command { get; }
+
+    public BenchCli(Func<TextWriter> output)
     {
-        string[] providers = ["mkl", "openblas", "managed"]; int[] threads = [1, 2]; string[] ests = ["B", "A"];
-        int steps = 200, isK = 0, isRows = 10_000; bool json = false, sweep = false; string? dataDir = null;
-        for (int i = 0; i < args.Count; i++)
+        Command = new Command("bench", "Time one training step (784-500-20, M = 100, L = 1, Adam) per provider, thread count and estimator, " +
+                                       "with the provider's own sgemm rate on the same GEMM calls and managed bytes allocated per step.")
+            { Providers, Threads, Estimators, Steps, IsK, IsRows, Data, Json, Sweep };
+        Command.SetAction(r =>
         {
-            string Val() => i + 1 < args.Count ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-            switch (args[i])
+            Run(r.GetValue(Providers)!.Split(','), r.GetValue(Threads)!.Split(',').Select(int.Parse).ToArray(), r.GetValue(Estimators)!.Split(','),
+                r.GetValue(Steps), r.GetValue(IsK), r.GetValue(IsRows), r.GetValue(Data), r.GetValue(Json), r.GetValue(Sweep), output());
+            return ExitCodes.Ok;
+        });
+    }
+
+    /// <summary>A comma-separated list; each item one of <paramref name="values"/> (or a positive integer when null).</summary>
+    static Option<string> List(string name, string description, string defaultValue, string[]? values)
+    {
+        var o = new Option<string>(name)
+        {
+            Description = description, HelpName = values is null ? "N,N" : string.Join("|", values) + ",...", DefaultValueFactory = _ => defaultValue,
+        };
+        o.Validators.Add(r =>
+        {
+            foreach (var item in (r.GetValueOrDefault<string>() ?? "").Split(','))
             {
-                case "--providers": providers = Val().Split(','); break;
-                case "--threads": threads = Val().Split(',').Select(v => Int(v, "--threads")).ToArray(); break;
-                case "--estimators": ests = Val().Split(','); break;
-                case "--steps": steps = Int(Val(), "--steps"); break;
-                case "--is-k": isK = Int(Val(), "--is-k"); break;
-                case "--is-rows": isRows = Int(Val(), "--is-rows"); break;
-                case "--data": dataDir = Val(); break;
-                case "--json": json = true; break;
-                case "--sweep": sweep = true; break;
-                default: throw new UsageException($"unknown option '{args[i]}' (accepted: --providers --threads --estimators --steps --is-k --is-rows --data --json --sweep)");
+                bool ok = values is null ? int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 : values.Contains(item);
+                if (!ok) { r.AddError($"{name}: '{item}' is not {(values is null ? "a positive integer" : "one of " + string.Join(", ", values))}"); return; }
             }
-        }
-        foreach (var e in ests) if (e is not ("A" or "B")) throw new UsageException($"estimator '{e}' is not A or B");
+        });
+        if (values is not null) o.CompletionSources.Add(values);
+        return o;
+    }
+
+    static void Run(string[] providers, int[] threads, string[] ests, int steps, int isK, int isRows, string? dataDir, bool json, bool sweep, TextWriter o)
+    {
         var spec = new ModelSpec(); // 784-500-20 tanh Bernoulli
         if (!json) o.WriteLine($"# vae bench: {spec}, M=100, L=1, Adam; machine: {Environment.ProcessorCount} cpus, .NET {Environment.Version}");
         if (!json) o.WriteLine("provider  thr est  ms/step  s/epoch  step GFLOP/s  sgemm GFLOP/s  ratio  alloc B/step");
@@ -54,12 +78,11 @@ public static class BenchCommand
             }
             (blas as IDisposable)?.Dispose();
         }
-        if (sweep) Sweep(providers, spec, o, json);
+        if (sweep) SweepThroughput(providers, spec, o, json);
         if (isK > 0) ImportanceSampling(spec, isK, isRows, dataDir, o, json);
-        return 0;
     }
 
-    static void Sweep(string[] providers, ModelSpec spec, TextWriter o, bool json)
+    static void SweepThroughput(string[] providers, ModelSpec spec, TextWriter o, bool json)
     {
         int cores = Environment.ProcessorCount;
         foreach (var p in providers)
@@ -94,7 +117,7 @@ public static class BenchCommand
             source = $"random binary rows ({rows}; MNIST unavailable: {ex.Message})";
         }
         var blas = BlasResolver.Create(new BlasOptions());
-        var theta = new Tensors.ParameterSet(ModelLayout.For(spec));
+        var theta = new ParameterSet(ModelLayout.For(spec));
         theta.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
         var (s, gf, _) = StepBenchmark.ImportanceSampling(blas, spec, theta.Data, x, k);
         o.WriteLine(json
@@ -102,8 +125,4 @@ public static class BenchCommand
             : string.Create(CultureInfo.InvariantCulture, $"importance sampling K={k} on {source}: {s:F1} s, {gf:F1} GFLOP/s ({blas.Name} x{blas.Threads})"));
         (blas as IDisposable)?.Dispose();
     }
-
-    static int Int(string v, string name) =>
-        int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) && x >= 0 ? x
-        : throw new UsageException($"{name} expects a non-negative integer, found '{v}'");
 }

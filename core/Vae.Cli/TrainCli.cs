@@ -1,0 +1,151 @@
+// `vae train`: its options (each with a description, default and unit) and their binding onto TrainOptions, in this
+// order: the dataset's paper setup from the catalog, then --preset, then every option typed on the command line.
+// Owns: train's option names and that order. Must not: hold dataset facts (Catalog) or train (RunDriver does).
+using System.CommandLine;
+using System.Globalization;
+using Vae.Core.Data;
+using Vae.Core.Model;
+using Vae.Core.Numerics;
+using Vae.Core.Runs;
+using Vae.Core.Tensors;
+using Vae.Core.Training;
+
+namespace Vae.Cli;
+
+/// <summary>A parsed `vae train`: the run's options plus where it goes (ResultsRoot/Experiment/RunId). ChooseStepSize is
+/// true with --preset paper unless --lr is given; Threads = BLAS threads (0 = all processors).</summary>
+public sealed record TrainRequest(TrainOptions Options, string ResultsRoot, string Experiment, string? RunId, bool Resume,
+                                  bool ChooseStepSize, int Threads, string? Preset);
+
+/// <summary>The train command.</summary>
+public sealed class TrainCli
+{
+    static readonly TrainOptions D = new();
+
+    static readonly Dictionary<string, ValidationSplit> Splits = new(StringComparer.OrdinalIgnoreCase)
+        { ["holdout"] = ValidationSplit.HoldOut, ["merge"] = ValidationSplit.MergeIntoTrain };
+    static readonly Dictionary<string, InitScheme> Inits = new(StringComparer.OrdinalIgnoreCase)
+        { ["torch"] = InitScheme.TorchUniform, ["xavier"] = InitScheme.XavierUniform, ["normal"] = InitScheme.Normal };
+    static readonly string[] Variants = Enum.GetValues<DataVariant>().Select(v => DataVariants.Label(v)).ToArray();
+
+    static string Name<T>(T v) where T : struct, Enum => v.ToString().ToLowerInvariant();
+    static string[] Names<T>() where T : struct, Enum => Enum.GetValues<T>().Select(Name).ToArray();
+    static string PerDataset => "default: the dataset's paper setup (" + string.Join("; ", DatasetDefaults.Describe()) + ")";
+
+    public readonly Option<string> Dataset = Opt.Choice("--dataset", "Dataset to train on (`vae data list` shows them).", D.Dataset,
+        Catalog.All.Select(d => d.Name).ToArray());
+    public readonly Option<string> Preset = Opt.Choice("--preset", "Named settings applied after the dataset's and before explicit options; " +
+        "paper = §5 of the paper: Adagrad (step size chosen from {0.01, 0.02, 0.1} unless --lr is given), weight prior N(0, I), " +
+        "init N(0, 0.01^2), M = 100, L = 1, estimator B, tanh. Default: none.", null, Presets.Names.ToArray());
+    public readonly Option<string> Variant = Opt.Choice("--variant", "How pixels reach the model; " + PerDataset + ".", null, Variants,
+        ["gray", "dynamic", "fixed", "static"]);
+    public readonly Option<string> Validation = Opt.Choice("--validation", "holdout keeps the validation split; merge trains on it too; " +
+        "default: the dataset's (merge for every dataset: the paper's 60,000 MNIST training images).", null, Splits.Keys.ToArray());
+    public readonly Option<int> Dz = Opt.Int("--dz", "Latent size Dz (units).", D.Model.Dz, 1);
+    public readonly Option<string> Hidden = Opt.Text("--hidden", "Encoder hidden sizes, input side first, e.g. 500 or 400,300 (units; " +
+        "the decoder mirrors them); default: the dataset's (500, Frey Face 200).", "SIZES");
+    public readonly Option<string> Activation = Opt.Choice("--activation", "Hidden-unit nonlinearity.", Name(D.Model.Activation), Names<Activation>());
+    public readonly Option<string> Likelihood = Opt.Choice("--likelihood", "Decoder p(x|z); default: the one matching the variant " +
+        "(Bernoulli for binary pixels, Gaussian for grey levels). A mismatch needs --allow-mismatch.", null, Names<Likelihood>());
+    public readonly Option<bool> AllowMismatch = Opt.Flag("--allow-mismatch", "Train a decoder that does not match the data " +
+        "(Gaussian on binary pixels, Bernoulli on grey levels); the run's variant is then labelled, e.g. 'grey (Bernoulli on grey levels)'.");
+    public readonly Option<string> Estimator = Opt.Choice("--estimator", "SGVB estimator: A = eq. (6), Monte Carlo KL; B = eq. (7), closed-form KL.",
+        D.Estimator.ToString(), ["A", "B"]);
+    public readonly Option<int> Samples = Opt.Int("--samples", "Noise samples per datapoint L.", D.Samples, 1, helpName: "L");
+    public readonly Option<int> Batch = Opt.Int("--batch", "Minibatch size M (datapoints per step).", D.BatchSize, 1, helpName: "M");
+    public readonly Option<int> Epochs = Opt.Int("--epochs", "Training length in epochs (passes over the training set); ignored when --max-samples > 0.", D.Epochs, 1);
+    public readonly Option<long> MaxSamples = Opt.Long("--max-samples", "Training budget in training samples seen (the paper's Fig. 2 axis); 0 = use --epochs.", D.MaxTrainingSamples, 0);
+    public readonly Option<string> Optimizer = Opt.Choice("--optimizer", "Update rule.", Name(D.Optimizer.Kind), Names<OptimizerKind>());
+    public readonly Option<double> Lr = Opt.Double("--lr", "Learning rate (step size); --preset paper without --lr chooses it.", D.Optimizer.LearningRate, 0, minExclusive: true);
+    public readonly Option<double> Momentum = Opt.Double("--momentum", "SGD momentum in [0, 1).", D.Optimizer.Momentum, 0, false, 0.999999);
+    public readonly Option<double> WeightPrior = Opt.Double("--weight-prior", "Precision of a N(0, 1/precision) prior on every parameter, " +
+        "scaled by 1/N per datapoint (paper: 1); 0 = none.", D.Optimizer.WeightPrior, 0, false);
+    public readonly Option<string> Init = Opt.Choice("--init", "Initialisation: torch = PyTorch nn.Linear's U(±1/sqrt(fan_in)); " +
+        "xavier = Glorot uniform; normal = N(0, init-std^2) (the paper's).", "torch", Inits.Keys.ToArray());
+    public readonly Option<double> InitStd = Opt.Double("--init-std", "Standard deviation of --init normal.", double.Parse(D.InitStd.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), 0, minExclusive: true);
+    public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of every random stream (init, shuffle, noise, binarization, evaluation).",
+        HelpName = "S", DefaultValueFactory = _ => D.Seed };
+    public readonly Option<long> EvalEvery = Opt.Long("--eval-every", "Evaluate the test ELBO every this many training samples; 0 = once per epoch.", D.EvalEverySamples, 0);
+    public readonly Option<int> FinalK = Opt.Int("--final-k", "Importance samples K of the final log p(x) estimate; 0 = skip it.", D.FinalK, 0, helpName: "K");
+    public readonly Option<int> EvalLimit = Opt.Int("--eval-limit", "Final evaluation on the first N test rows; 0 = the whole test set.", D.EvalLimit, 0);
+    public readonly Option<string> Data = Opt.Text("--data", "Data root; default: $VAE_DATA, else data/ in the repository.", "DIR");
+    public readonly Option<string> Out = Opt.Text("--out", "Results root: the run goes to OUT/EXPERIMENT/RUN-ID/.", "DIR", "results");
+    public readonly Option<string> Experiment = Opt.Text("--experiment", "Experiment folder under --out; default: the dataset name.", "NAME");
+    public readonly Option<string> RunId = Opt.Text("--run-id", "Run folder name; default: a fresh time-stamped id.", "ID");
+    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
+    public readonly Option<bool> Resume = Opt.Flag("--resume", "Continue the unfinished run --run-id from its last checkpoint (a missing folder starts fresh).");
+
+    /// <summary>The command, with every option above.</summary>
+    public Command Command { get; }
+
+    public TrainCli(Func<TextWriter> output)
+    {
+        Command = new Command("train", "Train a VAE into a run folder (manifest, curve, checkpoints, figures, metrics.json last).")
+        {
+            Dataset, Preset, Variant, Validation, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
+            MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
+            Experiment, RunId, Threads, Resume,
+        };
+        Command.SetAction(r =>
+        {
+            var c = Bind(r);
+            var o = output();
+            RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, VaeCli.Blas(c.Threads), o,
+                            c.Resume, c.ChooseStepSize, liveProgress: ReferenceEquals(o, Console.Out) && !Console.IsOutputRedirected);
+            return ExitCodes.Ok;
+        });
+    }
+
+    /// <summary>`vae train ARGS` as a request (parse errors and refused values throw <see cref="UsageException"/>).</summary>
+    public static TrainRequest ParseRequest(IReadOnlyList<string> args)
+    {
+        var t = new TrainCli(() => TextWriter.Null);
+        return t.Bind(VaeCli.ThrowOnErrors(VaeCli.ParseVerb(t.Command, args)));
+    }
+
+    /// <summary>The run a parsed `vae train` asks for: dataset setup, then preset, then the options typed; validated.</summary>
+    public TrainRequest Bind(ParseResult r)
+    {
+        var info = Catalog.Get(r.GetValue(Dataset)!);
+        var o = DatasetDefaults.Apply(new TrainOptions(), info);
+        string? preset = r.GetValue(Preset);
+        if (preset is not null) o = Presets.Apply(preset, o);
+        T Pick<T>(Option<T> opt, T current) => r.Given(opt) ? r.GetValue(opt)! : current;
+        o = o with
+        {
+            Variant = r.Given(Variant) ? DataVariants.Parse(r.GetValue(Variant)!) : o.Variant,
+            Validation = r.Given(Validation) ? Splits[r.GetValue(Validation)!] : o.Validation,
+            Estimator = r.Given(Estimator) ? Enum.Parse<Estimator>(r.GetValue(Estimator)!, true) : o.Estimator,
+            Samples = Pick(Samples, o.Samples), BatchSize = Pick(Batch, o.BatchSize), Epochs = Pick(Epochs, o.Epochs),
+            MaxTrainingSamples = Pick(MaxSamples, o.MaxTrainingSamples),
+            Init = r.Given(Init) ? Inits[r.GetValue(Init)!] : o.Init, InitStd = r.Given(InitStd) ? (float)r.GetValue(InitStd) : o.InitStd,
+            Seed = Pick(Seed, o.Seed), EvalEverySamples = Pick(EvalEvery, o.EvalEverySamples), FinalK = Pick(FinalK, o.FinalK),
+            EvalLimit = Pick(EvalLimit, o.EvalLimit), DataDir = r.GetValue(Data), AllowMismatch = r.GetValue(AllowMismatch),
+            Optimizer = o.Optimizer with
+            {
+                Kind = r.Given(Optimizer) ? Enum.Parse<OptimizerKind>(r.GetValue(Optimizer)!, true) : o.Optimizer.Kind,
+                LearningRate = Pick(Lr, o.Optimizer.LearningRate), Momentum = Pick(Momentum, o.Optimizer.Momentum),
+                WeightPrior = Pick(WeightPrior, o.Optimizer.WeightPrior),
+            },
+        };
+        var sizes = r.Given(Hidden) ? Opt.Sizes("--hidden", r.GetValue(Hidden)!) : null;
+        o = o with
+        {
+            Model = o.Model with
+            {
+                Dz = Pick(Dz, o.Model.Dz),
+                EncoderHidden = sizes ?? o.Model.EncoderHidden, DecoderHidden = sizes?.Reverse().ToArray() ?? o.Model.DecoderHidden,
+                Activation = r.Given(Activation) ? Enum.Parse<Activation>(r.GetValue(Activation)!, true) : o.Model.Activation,
+                // The likelihood follows a variant typed without --likelihood (grey -> Gaussian), so --variant alone stays consistent.
+                Likelihood = r.Given(Likelihood) ? Enum.Parse<Likelihood>(r.GetValue(Likelihood)!, true)
+                           : r.Given(Variant) ? DatasetDefaults.LikelihoodFor(o.Variant) : o.Model.Likelihood,
+            },
+        };
+        try { DataVariants.Validate(info, o.Variant); o.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        if (r.GetValue(Resume) && !r.Given(RunId)) throw new UsageException("--resume needs --run-id (the folder to continue)");
+        bool choose = preset is not null && o.Optimizer.Kind == OptimizerKind.Adagrad && !r.Given(Lr);
+        return new TrainRequest(o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Resume), choose,
+                                r.GetValue(Threads), preset);
+    }
+}
