@@ -49,14 +49,17 @@ module Figures =
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><script type=\"text/javascript\">" + Report.plotlyJs ()
         + "</script></head><body style=\"margin:0\">" + GenericChart.toChartHTML chart + "</body></html>"
 
-    /// Headless Chromium: VAE_CHROMIUM, else chromium / chromium-browser on PATH (scripts/setup.sh installs it).
-    let chromium () =
-        let fromEnv = Environment.GetEnvironmentVariable "VAE_CHROMIUM" |> Option.ofObj |> Option.toList
-        let path = Environment.GetEnvironmentVariable "PATH" |> Option.ofObj |> Option.defaultValue ""
+    /// Headless Chromium from an environment lookup: VAE_CHROMIUM, else chromium / chromium-browser on PATH.
+    let findChromium (env: string -> string option) =
+        let fromEnv = env "VAE_CHROMIUM" |> Option.toList
+        let path = env "PATH" |> Option.defaultValue ""
         [ yield! fromEnv
           for dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries) do
               for name in [ "chromium"; "chromium-browser" ] -> Path.Combine(dir, name) ]
         |> List.tryFind (fun p -> p <> "" && File.Exists p)
+
+    /// Headless Chromium in this process's environment (scripts/setup.sh installs Debian's chromium).
+    let chromium () = findChromium (Environment.GetEnvironmentVariable >> Option.ofObj)
 
     /// Renders chart into a width x height PNG at pngPath (atomically: a temp file, then a rename). Fails with the
     /// reason when Chromium is missing, times out (90 s) or writes no image.
