@@ -18,6 +18,7 @@ public sealed class BenchCli
     public readonly Option<string> Providers = List("--providers", "BLAS providers to time, comma-separated.", "mkl,openblas,managed", ["mkl", "openblas", "managed"]);
     public readonly Option<string> Threads = List("--threads", "BLAS thread counts to time, comma-separated (threads).", "1,2", null);
     public readonly Option<string> Estimators = List("--estimators", "SGVB estimators to time, comma-separated.", "B,A", ["A", "B"]);
+    public readonly Option<string> Inputs = List("--input", "First-layer input path to time, comma-separated: sparse (exact 0/1 sparsity, as training) or dense (GEMM).", "sparse", ["sparse", "dense"]);
     public readonly Option<int> Steps = Opt.Int("--steps", "Timed training steps per configuration (steps).", 200, 1);
     public readonly Option<int> IsK = Opt.Int("--is-k", "Also time importance-sampled log p(x) with K samples per point; 0 = skip.", 0, 0, helpName: "K");
     public readonly Option<int> IsRows = Opt.Int("--is-rows", "Test rows (points) for --is-k.", 10_000, 1);
@@ -30,11 +31,11 @@ public sealed class BenchCli
     {
         Command = new Command("bench", "Time one training step (784-500-20, M = 100, L = 1, Adam) per provider, thread count and estimator, " +
                                        "with the provider's own sgemm rate on the same GEMM calls and managed bytes allocated per step.")
-            { Providers, Threads, Estimators, Steps, IsK, IsRows, Data, Json, Sweep };
+            { Providers, Threads, Estimators, Inputs, Steps, IsK, IsRows, Data, Json, Sweep };
         Command.SetAction(r =>
         {
             Run(r.GetValue(Providers)!.Split(','), r.GetValue(Threads)!.Split(',').Select(int.Parse).ToArray(), r.GetValue(Estimators)!.Split(','),
-                r.GetValue(Steps), r.GetValue(IsK), r.GetValue(IsRows), r.GetValue(Data), r.GetValue(Json), r.GetValue(Sweep), output());
+                r.GetValue(Inputs)!.Split(','), r.GetValue(Steps), r.GetValue(IsK), r.GetValue(IsRows), r.GetValue(Data), r.GetValue(Json), r.GetValue(Sweep), output());
             return ExitCodes.Ok;
         });
     }
@@ -58,11 +59,11 @@ public sealed class BenchCli
         return o;
     }
 
-    static void Run(string[] providers, int[] threads, string[] ests, int steps, int isK, int isRows, string? dataDir, bool json, bool sweep, TextWriter o)
+    static void Run(string[] providers, int[] threads, string[] ests, string[] inputs, int steps, int isK, int isRows, string? dataDir, bool json, bool sweep, TextWriter o)
     {
         var spec = new ModelSpec(); // 784-500-20 tanh Bernoulli
         if (!json) o.WriteLine($"# vae bench: {spec}, M=100, L=1, Adam; machine: {Environment.ProcessorCount} cpus, .NET {Environment.Version}");
-        if (!json) o.WriteLine("provider  thr est  ms/step  s/epoch  step GFLOP/s  sgemm GFLOP/s  ratio  alloc B/step");
+        if (!json) o.WriteLine("provider  thr est input   ms/step  s/epoch  step GFLOP/s  sgemm GFLOP/s  ratio  alloc B/step");
         foreach (var p in providers)
         foreach (int t in threads)
         {
@@ -71,10 +72,11 @@ public sealed class BenchCli
             catch (Exception ex) { o.WriteLine($"# {p} x{t}: unavailable ({ex.Message})"); continue; }
             if (!json) o.WriteLine($"# {blas.Describe()}");
             foreach (var e in ests)
+            foreach (var input in inputs)
             {
-                var r = StepBenchmark.Run(blas, spec, Enum.Parse<Estimator>(e), steps: steps);
+                var r = StepBenchmark.Run(blas, spec, Enum.Parse<Estimator>(e), steps: steps, sparseInput: input == "sparse");
                 o.WriteLine(json ? JsonSerializer.Serialize(r) : string.Create(CultureInfo.InvariantCulture,
-                    $"{r.provider,-9} {r.threads,3} {r.estimator,-3} {r.ms_per_step,8:F3} {r.s_per_epoch,8:F2} {r.step_gflops,13:F1} {r.sgemm_gflops,14:F1} {r.ratio,6:P0} {r.alloc_bytes_per_step,13}"));
+                    $"{r.provider,-9} {r.threads,3} {r.estimator,-3} {r.input,-6} {r.ms_per_step,8:F3} {r.s_per_epoch,8:F2} {r.step_gflops,13:F1} {r.sgemm_gflops,14:F1} {r.ratio,6:P0} {r.alloc_bytes_per_step,13}"));
             }
             (blas as IDisposable)?.Dispose();
         }

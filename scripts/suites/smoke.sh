@@ -14,7 +14,7 @@ finished() { find "$tmp/smoke" -name metrics.json 2>/dev/null | wc -l; }
 #    the script in a child process) after its first finished point.
 setsid dotnet fsi experiments/smoke.fsx --results "$tmp" --parallel 1 >"$tmp/run1.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do [ "$(finished)" -ge 1 ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 3000); do [ "$(finished)" -ge 1 ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 kill -9 -- "-$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 sleep 0.5
 before=$(finished)

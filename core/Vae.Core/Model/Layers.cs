@@ -1,5 +1,6 @@
 // Dense layers and MLPs over the flat parameter buffer: forward and backward side by side, same argument order.
-// Owns: GEMM calls and activation kernels of hidden layers, and their activation workspaces.
+// Owns: GEMM calls and activation kernels of hidden layers, their activation workspaces, and the choice of the exact
+// sparse first-layer products for 0/1 input batches (Numerics/BinaryInput.cs).
 // Must not: know about likelihoods, estimators or optimizers. Backward ACCUMULATES (beta = 1); the owner zeroes.
 using Vae.Core.Numerics;
 using Vae.Core.Tensors;
@@ -25,6 +26,23 @@ public readonly struct Dense
         Kernels.BiasActivation(y, theta.Slice(BOffset, Out), rows, act);
     }
 
+    /// <summary>The dense Forward for a binary x given as index lists (exact, see BinaryRows).</summary>
+    public void Forward(ReadOnlySpan<float> theta, BinaryRows x, Span<float> y, int rows, Activation act, Span<float> scratch)
+    {
+        x.Multiply(theta.Slice(WOffset, In * Out), Out, y, scratch);
+        Kernels.BiasActivation(y, theta.Slice(BOffset, Out), rows, act);
+    }
+
+    /// <summary>The dense Backward for a binary x given as index lists (exact, see BinaryRows).</summary>
+    public void Backward(IBlas blas, ReadOnlySpan<float> theta, BinaryRows x, ReadOnlySpan<float> dy,
+                         Span<float> grad, Span<float> dx, int rows, Span<float> scratch)
+    {
+        x.AccumulateTransposeProduct(dy, Out, grad.Slice(WOffset, In * Out), scratch);
+        Kernels.AccumulateColumnSums(dy.Slice(0, rows * Out), rows, grad.Slice(BOffset, Out));
+        if (!dx.IsEmpty)
+            blas.Sgemm(false, true, rows, In, Out, 1f, dy, Out, theta.Slice(WOffset, In * Out), Out, 1f, dx, In);
+    }
+
     /// <summary>
     /// grad[W] += x^T dy; grad[b] += column sums of dy; dx[rows, In] += dy W^T (skipped when dx is empty).
     /// x: [rows, In], dy: [rows, Out].
@@ -46,9 +64,13 @@ public sealed class Mlp
     readonly float[][] _h;  // per layer: [maxRows, H_i]  activations (post-nonlinearity)
     readonly float[][] _dh; // per layer: [maxRows, H_i]  dJ/dh, accumulated
     readonly Activation _act;
+    readonly BinaryRows? _binary; // index lists of a 0/1 input batch (first layer's exact sparse products)
+    readonly float[] _scratch;    // [max layer width]
+    bool _binaryBatch;            // the last Forward's input was 0/1 and indexed
 
-    /// <summary>Layers named {prefix}.0, {prefix}.1, ... in the layout.</summary>
-    public Mlp(ParameterLayout layout, string prefix, int layers, Activation act, int maxRows)
+    /// <summary>Layers named {prefix}.0, {prefix}.1, ... in the layout. With <paramref name="sparseBinaryInput"/>, a
+    /// batch whose inputs are all 0 or 1 runs the first layer's products on the ones only (same bits as ManagedBlas).</summary>
+    public Mlp(ParameterLayout layout, string prefix, int layers, Activation act, int maxRows, bool sparseBinaryInput = false)
     {
         _act = act;
         _layers = new Dense[layers];
@@ -60,7 +82,15 @@ public sealed class Mlp
             _dh[i] = new float[maxRows * _layers[i].Out];
         }
         MaxRows = maxRows;
+        if (sparseBinaryInput && layers > 0) _binary = new BinaryRows(maxRows, _layers[0].In);
+        _scratch = _binary is null ? [] : new float[_layers[0].Out];
     }
+
+    /// <summary>Use the exact sparse first-layer products for 0/1 batches (when built with sparseBinaryInput); tests and
+    /// benchmarks switch it off to compare with the dense path.</summary>
+    public bool UseSparseBinaryInput { get; set; } = true;
+    /// <summary>True when the last Forward took the sparse path.</summary>
+    public bool LastInputWasBinary => _binaryBatch;
 
     public int MaxRows { get; }
     /// <summary>Width of the last hidden layer.</summary>
@@ -77,10 +107,12 @@ public sealed class Mlp
     {
         CheckRows(rows);
         ReadOnlySpan<float> input = x;
+        _binaryBatch = _binary is not null && UseSparseBinaryInput && _binary.Build(x, rows);
         for (int i = 0; i < _layers.Length; i++)
         {
             var h = _h[i].AsSpan(0, rows * _layers[i].Out);
-            _layers[i].Forward(blas, theta, input, h, rows, _act);
+            if (i == 0 && _binaryBatch) _layers[0].Forward(theta, _binary!, h, rows, _act, _scratch);
+            else _layers[i].Forward(blas, theta, input, h, rows, _act);
             input = h;
         }
     }
@@ -93,7 +125,7 @@ public sealed class Mlp
 
     /// <summary>
     /// From OutputGrad (filled by the caller) down to the input: grad += dJ/dtheta of every layer,
-    /// dx[rows, In] += dJ/dx (skipped when dx is empty, e.g. the encoder's data input).
+    /// dx[rows, In] += dJ/dx (skipped when dx is empty, e.g. the encoder's data input). x must be the last Forward's input.
     /// </summary>
     public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> grad, Span<float> dx, int rows)
     {
@@ -105,7 +137,8 @@ public sealed class Mlp
             Kernels.ActivationBackward(_act, h, dh);
             ReadOnlySpan<float> input = i == 0 ? x : _h[i - 1].AsSpan(0, rows * _layers[i - 1].Out);
             Span<float> dInput = i == 0 ? dx : _dh[i - 1].AsSpan(0, rows * _layers[i - 1].Out);
-            _layers[i].Backward(blas, theta, input, dh, grad, dInput, rows);
+            if (i == 0 && _binaryBatch) _layers[0].Backward(blas, theta, _binary!, dh, grad, dInput, rows, _scratch);
+            else _layers[i].Backward(blas, theta, input, dh, grad, dInput, rows);
         }
     }
 

@@ -10,7 +10,8 @@ namespace Vae.Core.Model;
 
 /// <summary>
 /// log p(x|z) kernels. Gradients are written (not accumulated), scaled by <c>scale</c>. Elementwise terms are
-/// float32 (Vector512, else Vector256, else scalar double); each row's sum is accumulated in double lanes.
+/// float32 (one row loop generic over the width: Vector512, else Vector256; else scalar double); each row's sum is
+/// accumulated in double lanes.
 /// </summary>
 public static class Likelihoods
 {
@@ -34,8 +35,8 @@ public static class Likelihoods
             ref float xr = ref Unsafe.Add(ref x0, (nint)(r % m) * d);
             ref float ar = ref Unsafe.Add(ref a0, (nint)r * d);
             ref float gr = ref grad ? ref Unsafe.Add(ref g0, (nint)r * d) : ref g0;
-            logp[r] = Vector512.IsHardwareAccelerated ? BernoulliRow512(ref xr, ref ar, ref gr, d, grad, scale)
-                    : Vector256.IsHardwareAccelerated ? BernoulliRow256(ref xr, ref ar, ref gr, d, grad, scale)
+            logp[r] = Vector512.IsHardwareAccelerated ? BernoulliRow<V512>(ref xr, ref ar, ref gr, d, grad, scale)
+                    : Vector256.IsHardwareAccelerated ? BernoulliRow<V256>(ref xr, ref ar, ref gr, d, grad, scale)
                     : BernoulliRowScalar(ref xr, ref ar, ref gr, d, grad, scale);
         }
     }
@@ -63,8 +64,8 @@ public static class Likelihoods
             ref float gm = ref grad ? ref Unsafe.Add(ref MemoryMarshal.GetReference(dMean), (nint)r * d) : ref MemoryMarshal.GetReference(dMean);
             ref float gs = ref grad ? ref Unsafe.Add(ref MemoryMarshal.GetReference(dLogVar), (nint)r * d) : ref MemoryMarshal.GetReference(dLogVar);
             // sum_d (s_d + sq_d); the constant is added once per row.
-            double sum = Vector512.IsHardwareAccelerated ? GaussianRow512(ref xr, ref ar, ref sr, ref gm, ref gs, d, p)
-                       : Vector256.IsHardwareAccelerated ? GaussianRow256(ref xr, ref ar, ref sr, ref gm, ref gs, d, p)
+            double sum = Vector512.IsHardwareAccelerated ? GaussianRow<V512>(ref xr, ref ar, ref sr, ref gm, ref gs, d, p)
+                       : Vector256.IsHardwareAccelerated ? GaussianRow<V256>(ref xr, ref ar, ref sr, ref gm, ref gs, d, p)
                        : GaussianRowScalar(ref xr, ref ar, ref sr, ref gm, ref gs, d, p);
             logp[r] = -(d * HalfLog2Pi) - 0.5 * sum;
         }
@@ -81,60 +82,32 @@ public static class Likelihoods
 
     // ---------------- Bernoulli rows ----------------
 
-    static double BernoulliRow512(ref float x, ref float a, ref float g, int d, bool grad, float scale)
+    static double BernoulliRow<V>(ref float x, ref float a, ref float g, int d, bool grad, float scale) where V : struct, ISimd<V>
     {
-        var acc0 = Vector512<double>.Zero; var acc1 = Vector512<double>.Zero;
-        var vs = Vector512.Create(scale);
+        V acc0 = V.Zero, acc1 = V.Zero;
+        var vs = V.Create(scale);
         int j = 0;
-        for (; j <= d - 16; j += 16)
+        for (; j <= d - V.Count; j += V.Count)
         {
-            var av = Vector512.LoadUnsafe(ref a, (nuint)j); var xv = Vector512.LoadUnsafe(ref x, (nuint)j);
-            Vector512<float> t;
+            var av = V.Load(ref a, (nuint)j); var xv = V.Load(ref x, (nuint)j);
+            V t;
             if (grad)
             {
                 t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
-                (vs * (xv - p)).StoreUnsafe(ref g, (nuint)j);
+                (vs * (xv - p)).Store(ref g, (nuint)j);
             }
             else t = xv * av - SimdMath.Softplus(av);
-            var (lo, hi) = Vector512.Widen(t); acc0 += lo; acc1 += hi;
+            V.AccumulateDouble(t, ref acc0, ref acc1);
         }
         if (j < d)
         {
             int c = d - j;
-            var av = SimdMath.LoadPartial512(ref Unsafe.Add(ref a, j), c); var xv = SimdMath.LoadPartial512(ref Unsafe.Add(ref x, j), c);
+            var av = V.LoadPartial(ref Unsafe.Add(ref a, j), c); var xv = V.LoadPartial(ref Unsafe.Add(ref x, j), c);
             var t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
-            if (grad) SimdMath.StorePartial(vs * (xv - p), ref Unsafe.Add(ref g, j), c);
-            var (lo, hi) = Vector512.Widen(t & SimdMath.LaneMask512(c)); acc0 += lo; acc1 += hi;
+            if (grad) (vs * (xv - p)).StorePartial(ref Unsafe.Add(ref g, j), c);
+            V.AccumulateDouble(t & V.LaneMask(c), ref acc0, ref acc1);
         }
-        return Vector512.Sum(acc0 + acc1);
-    }
-
-    static double BernoulliRow256(ref float x, ref float a, ref float g, int d, bool grad, float scale)
-    {
-        var acc0 = Vector256<double>.Zero; var acc1 = Vector256<double>.Zero;
-        var vs = Vector256.Create(scale);
-        int j = 0;
-        for (; j <= d - 8; j += 8)
-        {
-            var av = Vector256.LoadUnsafe(ref a, (nuint)j); var xv = Vector256.LoadUnsafe(ref x, (nuint)j);
-            Vector256<float> t;
-            if (grad)
-            {
-                t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
-                (vs * (xv - p)).StoreUnsafe(ref g, (nuint)j);
-            }
-            else t = xv * av - SimdMath.Softplus(av);
-            var (lo, hi) = Vector256.Widen(t); acc0 += lo; acc1 += hi;
-        }
-        if (j < d)
-        {
-            int c = d - j;
-            var av = SimdMath.LoadPartial256(ref Unsafe.Add(ref a, j), c); var xv = SimdMath.LoadPartial256(ref Unsafe.Add(ref x, j), c);
-            var t = xv * av - SimdMath.SoftplusSigmoid(av, out var p);
-            if (grad) SimdMath.StorePartial(vs * (xv - p), ref Unsafe.Add(ref g, j), c);
-            var (lo, hi) = Vector256.Widen(t & SimdMath.LaneMask256(c)); acc0 += lo; acc1 += hi;
-        }
-        return Vector256.Sum(acc0 + acc1);
+        return V.SumDouble(acc0, acc1);
     }
 
     static double BernoulliRowScalar(ref float x, ref float a, ref float g, int d, bool grad, float scale)
@@ -154,18 +127,18 @@ public static class Likelihoods
     readonly record struct GaussRow(bool SigmoidMean, bool Grad, float Scale);
 
     /// <summary>Returns sum_d (s_d + (x_d - mean_d)^2 exp(-s_d)); writes the mean over the head and the gradients.</summary>
-    static double GaussianRow512(ref float x, ref float a, ref float s, ref float gm, ref float gs, int d, GaussRow p)
+    static double GaussianRow<V>(ref float x, ref float a, ref float s, ref float gm, ref float gs, int d, GaussRow p) where V : struct, ISimd<V>
     {
-        var acc0 = Vector512<double>.Zero; var acc1 = Vector512<double>.Zero;
+        V acc0 = V.Zero, acc1 = V.Zero;
         int j = 0;
-        for (; j < d; j += 16)
+        for (; j < d; j += V.Count)
         {
-            int c = Math.Min(16, d - j);
-            bool full = c == 16;
-            var av = full ? Vector512.LoadUnsafe(ref a, (nuint)j) : SimdMath.LoadPartial512(ref Unsafe.Add(ref a, j), c);
-            var sv = full ? Vector512.LoadUnsafe(ref s, (nuint)j) : SimdMath.LoadPartial512(ref Unsafe.Add(ref s, j), c);
-            var xv = full ? Vector512.LoadUnsafe(ref x, (nuint)j) : SimdMath.LoadPartial512(ref Unsafe.Add(ref x, j), c);
-            var slope = Vector512<float>.One;
+            int c = Math.Min(V.Count, d - j);
+            bool full = c == V.Count;
+            var av = full ? V.Load(ref a, (nuint)j) : V.LoadPartial(ref Unsafe.Add(ref a, j), c);
+            var sv = full ? V.Load(ref s, (nuint)j) : V.LoadPartial(ref Unsafe.Add(ref s, j), c);
+            var xv = full ? V.Load(ref x, (nuint)j) : V.LoadPartial(ref Unsafe.Add(ref x, j), c);
+            var slope = V.One;
             var mean = p.SigmoidMean ? SimdMath.Sigmoid(av, out slope) : av;
             var diff = xv - mean;
             var invSigma = SimdMath.Exp(sv * -0.5f);
@@ -175,59 +148,22 @@ public static class Likelihoods
             var sq = rv * rv;
             var dp = rv * invSigma; // (x - mean) / sigma^2
             var t = sv + sq;
-            if (!full) t &= SimdMath.LaneMask512(c);
-            var (lo, hi) = Vector512.Widen(t); acc0 += lo; acc1 += hi;
-            var gMean = Vector512.Create(p.Scale) * (dp * slope);
-            var gLogVar = Vector512.Create(0.5f * p.Scale) * (sq - Vector512<float>.One);
+            if (!full) t &= V.LaneMask(c);
+            V.AccumulateDouble(t, ref acc0, ref acc1);
+            var gMean = V.Create(p.Scale) * (dp * slope);
+            var gLogVar = V.Create(0.5f * p.Scale) * (sq - V.One);
             if (full)
             {
-                if (p.SigmoidMean) mean.StoreUnsafe(ref a, (nuint)j);
-                if (p.Grad) { gMean.StoreUnsafe(ref gm, (nuint)j); gLogVar.StoreUnsafe(ref gs, (nuint)j); }
+                if (p.SigmoidMean) mean.Store(ref a, (nuint)j);
+                if (p.Grad) { gMean.Store(ref gm, (nuint)j); gLogVar.Store(ref gs, (nuint)j); }
             }
             else
             {
-                if (p.SigmoidMean) SimdMath.StorePartial(mean, ref Unsafe.Add(ref a, j), c);
-                if (p.Grad) { SimdMath.StorePartial(gMean, ref Unsafe.Add(ref gm, j), c); SimdMath.StorePartial(gLogVar, ref Unsafe.Add(ref gs, j), c); }
+                if (p.SigmoidMean) mean.StorePartial(ref Unsafe.Add(ref a, j), c);
+                if (p.Grad) { gMean.StorePartial(ref Unsafe.Add(ref gm, j), c); gLogVar.StorePartial(ref Unsafe.Add(ref gs, j), c); }
             }
         }
-        return Vector512.Sum(acc0 + acc1);
-    }
-
-    static double GaussianRow256(ref float x, ref float a, ref float s, ref float gm, ref float gs, int d, GaussRow p)
-    {
-        var acc0 = Vector256<double>.Zero; var acc1 = Vector256<double>.Zero;
-        int j = 0;
-        for (; j < d; j += 8)
-        {
-            int c = Math.Min(8, d - j);
-            bool full = c == 8;
-            var av = full ? Vector256.LoadUnsafe(ref a, (nuint)j) : SimdMath.LoadPartial256(ref Unsafe.Add(ref a, j), c);
-            var sv = full ? Vector256.LoadUnsafe(ref s, (nuint)j) : SimdMath.LoadPartial256(ref Unsafe.Add(ref s, j), c);
-            var xv = full ? Vector256.LoadUnsafe(ref x, (nuint)j) : SimdMath.LoadPartial256(ref Unsafe.Add(ref x, j), c);
-            var slope = Vector256<float>.One;
-            var mean = p.SigmoidMean ? SimdMath.Sigmoid(av, out slope) : av;
-            var diff = xv - mean;
-            var invSigma = SimdMath.Exp(sv * -0.5f);
-            var rv = diff * invSigma;
-            var sq = rv * rv;
-            var dp = rv * invSigma; // (x - mean) / sigma^2
-            var t = sv + sq;
-            if (!full) t &= SimdMath.LaneMask256(c);
-            var (lo, hi) = Vector256.Widen(t); acc0 += lo; acc1 += hi;
-            var gMean = Vector256.Create(p.Scale) * (dp * slope);
-            var gLogVar = Vector256.Create(0.5f * p.Scale) * (sq - Vector256<float>.One);
-            if (full)
-            {
-                if (p.SigmoidMean) mean.StoreUnsafe(ref a, (nuint)j);
-                if (p.Grad) { gMean.StoreUnsafe(ref gm, (nuint)j); gLogVar.StoreUnsafe(ref gs, (nuint)j); }
-            }
-            else
-            {
-                if (p.SigmoidMean) SimdMath.StorePartial(mean, ref Unsafe.Add(ref a, j), c);
-                if (p.Grad) { SimdMath.StorePartial(gMean, ref Unsafe.Add(ref gm, j), c); SimdMath.StorePartial(gLogVar, ref Unsafe.Add(ref gs, j), c); }
-            }
-        }
-        return Vector256.Sum(acc0 + acc1);
+        return V.SumDouble(acc0, acc1);
     }
 
     static double GaussianRowScalar(ref float x, ref float a, ref float s, ref float gm, ref float gs, int d, GaussRow p)

@@ -27,7 +27,7 @@ public sealed class VaeModel
         Layout = ModelLayout.For(spec);
         (MaxBatch, MaxDecodeRows) = (maxBatch, maxDecodeRows);
         int dz = spec.Dz, d = spec.D;
-        _enc = new Mlp(Layout, "enc", spec.EncoderHidden.Count, spec.Activation, maxBatch);
+        _enc = new Mlp(Layout, "enc", spec.EncoderHidden.Count, spec.Activation, maxBatch, sparseBinaryInput: true);
         _dec = new Mlp(Layout, "dec", spec.DecoderHidden.Count, spec.Activation, maxDecodeRows);
         _muHead = new Dense(Layout, "enc.mu"); _lvHead = new Dense(Layout, "enc.logvar");
         bool gauss = spec.Likelihood == Likelihood.Gaussian;
@@ -38,6 +38,11 @@ public sealed class VaeModel
         _head = new float[maxDecodeRows * d]; _dHead = new float[maxDecodeRows * d];
         _head2 = gauss ? new float[maxDecodeRows * d] : []; _dHead2 = gauss ? new float[maxDecodeRows * d] : [];
     }
+
+    /// <summary>Exact sparse products in the encoder's first layer for 0/1 batches (default on; off = dense GEMM).</summary>
+    public bool SparseBinaryInput { get => _enc.UseSparseBinaryInput; set => _enc.UseSparseBinaryInput = value; }
+    /// <summary>True when the last Encode took the sparse path (its batch was all 0/1).</summary>
+    public bool LastBatchWasBinary => _enc.LastInputWasBinary;
 
     public ModelSpec Spec { get; }
     public ParameterLayout Layout { get; }

@@ -1,10 +1,12 @@
-// Picks the sgemm provider for a run: MKL -> OpenBLAS -> managed, or the one the options / VAE_BLAS name.
+// Picks the sgemm provider for a run: the one the options / VAE_BLAS name, else (auto) the fastest verified one of
+// MKL, OpenBLAS and managed by a cached calibration (BlasCalibration).
 // Owns: BlasOptions, the environment overrides (VAE_BLAS, VAE_BLAS_THREADS), and the verify-on-load GEMM.
 // Must not: cache a provider globally; every call to Create returns a fresh, verified IBlas that the caller passes on.
 namespace Vae.Core.Numerics;
 
 /// <summary>Which BLAS to use and with how many threads.</summary>
-/// <param name="Provider">"auto" (MKL, then OpenBLAS, then managed; env VAE_BLAS may name one), "mkl", "openblas" or "managed".</param>
+/// <param name="Provider">"auto" (the fastest of MKL, OpenBLAS and managed here, measured once and cached; env VAE_BLAS may
+/// name one), "mkl", "openblas" or "managed".</param>
 /// <param name="Threads">Threads per sgemm; null = env VAE_BLAS_THREADS, else Environment.ProcessorCount.</param>
 public sealed record BlasOptions(string Provider = "auto", int? Threads = null)
 {
@@ -34,15 +36,18 @@ public static class BlasResolver
     /// <summary>
     /// Returns the provider the options (else VAE_BLAS, else auto) ask for, verified by a small GEMM on awkward shapes.
     /// An explicitly named provider that cannot load or fails verification throws <see cref="BlasUnavailableException"/>;
-    /// auto mode falls back (MKL -> OpenBLAS -> managed) and Describe() says what was skipped and why.
+    /// auto mode loads and verifies MKL, OpenBLAS and managed, returns the fastest by <see cref="BlasCalibration"/>
+    /// (measured on first use, then cached per machine and library versions), and Describe() says why it won and
+    /// what was skipped.
     /// </summary>
     /// <param name="options">Provider and threads; explicit values win over the environment.</param>
     /// <param name="environment">Reads an environment variable (default: the process environment); tests pass their own.</param>
     public static IBlas Create(BlasOptions options, Func<string, string?>? environment = null) =>
         Create(options, environment, (provider, threads, note) => NativeBlas.Load(provider, threads, note));
 
-    /// <summary>Test hook: `loadNative(provider, threads, note)` stands in for NativeBlas.Load.</summary>
-    internal static IBlas Create(BlasOptions options, Func<string, string?>? environment, Func<string, int, string?, IBlas> loadNative)
+    /// <summary>Test hook: `loadNative(provider, threads, note)` stands in for NativeBlas.Load, `measure` for the timing.</summary>
+    internal static IBlas Create(BlasOptions options, Func<string, string?>? environment, Func<string, int, string?, IBlas> loadNative,
+                                 Func<IReadOnlyList<IBlas>, IReadOnlyDictionary<string, double>>? measure = null)
     {
         options.Validate();
         environment ??= Environment.GetEnvironmentVariable;
@@ -79,22 +84,32 @@ public static class BlasResolver
             return chosen;
         }
 
+        // MKL stays a candidate (on Intel CPUs it may win); every candidate must load and pass verification first.
         var skipped = new List<string>();
-        foreach (string candidate in new[] { "mkl", "openblas" })
+        var usable = new List<IBlas>();
+        foreach (string candidate in new[] { "mkl", "openblas", "managed" })
         {
             IBlas blas;
-            try { blas = loadNative(candidate, threads, null); }
+            try { blas = candidate == "managed" ? new ManagedBlas(threads) : loadNative(candidate, threads, null); }
             catch (BlasUnavailableException e) { skipped.Add($"{candidate} skipped: {e.Message}"); continue; }
             string? error = Verify(blas);
-            if (error is null)
-                return skipped.Count == 0 ? blas : loadNative(candidate, threads, "auto; " + string.Join("; ", skipped));
+            if (error is null) { usable.Add(blas); continue; }
+            (blas as IDisposable)?.Dispose();
             skipped.Add($"{candidate} rejected: {error}");
         }
-        var managed = new ManagedBlas(threads) { Note = "auto; " + string.Join("; ", skipped) };
-        string? managedError = Verify(managed);
-        if (managedError is not null)
-            throw new BlasUnavailableException($"no usable BLAS: {string.Join("; ", skipped)}; managed failed verification: {managedError}");
-        return managed;
+        if (usable.Count == 0) throw new BlasUnavailableException($"no usable BLAS: {string.Join("; ", skipped)}");
+        string why;
+        string winner;
+        if (usable.Count == 1) (winner, why) = (usable[0].Name, "the only usable provider");
+        else
+        {
+            var c = BlasCalibration.Choose(usable, environment, measure);
+            (winner, why) = (c.Winner, c.Note());
+        }
+        foreach (var b in usable) (b as IDisposable)?.Dispose();
+        string note = "auto: " + string.Join("; ", new[] { why }.Concat(skipped));
+        // Fresh instance of the winner carrying the note (the measured instances are disposed above).
+        return winner == "managed" ? new ManagedBlas(threads) { Note = note } : loadNative(winner, threads, note);
     }
 
     static int? ThreadsFromEnvironment(Func<string, string?> environment)

@@ -1,6 +1,6 @@
 // Span-in / span-out elementwise kernels for the layers: bias fused with the activation, activations and their
-// derivatives, column sums. Owns: allocation-free loops, Vector512 when accelerated, else Vector256, else scalar,
-// with a scalar tail for widths that are not a multiple of the vector. Must not: know about models or GEMM.
+// derivatives, column sums. Owns: allocation-free loops, each written once generic over the vector width (Vector512
+// when accelerated, else Vector256), plus the scalar fallback; row tails as one zero-padded vector. Must not: know about models or GEMM.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -67,41 +67,8 @@ public static class Kernels
         int n = db.Length;
         if (rows < 0 || (long)rows * n > dy.Length)
             throw new ArgumentException($"column sums: dy holds {dy.Length} floats, rows * n = {rows} * {n} needed");
-        ref float src = ref MemoryMarshal.GetReference(dy);
-        ref float dst = ref MemoryMarshal.GetReference(db);
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            // Four independent accumulators hide the add latency (a single chain would wait on every row).
-            for (; j <= n - 64; j += 64)
-            {
-                var a0 = Vector512.LoadUnsafe(ref dst, (nuint)j); var a1 = Vector512.LoadUnsafe(ref dst, (nuint)(j + 16));
-                var a2 = Vector512.LoadUnsafe(ref dst, (nuint)(j + 32)); var a3 = Vector512.LoadUnsafe(ref dst, (nuint)(j + 48));
-                for (int r = 0; r < rows; r++)
-                {
-                    nuint o = (nuint)((long)r * n + j);
-                    a0 += Vector512.LoadUnsafe(ref src, o); a1 += Vector512.LoadUnsafe(ref src, o + 16);
-                    a2 += Vector512.LoadUnsafe(ref src, o + 32); a3 += Vector512.LoadUnsafe(ref src, o + 48);
-                }
-                a0.StoreUnsafe(ref dst, (nuint)j); a1.StoreUnsafe(ref dst, (nuint)(j + 16));
-                a2.StoreUnsafe(ref dst, (nuint)(j + 32)); a3.StoreUnsafe(ref dst, (nuint)(j + 48));
-            }
-            for (; j <= n - 16; j += 16)
-            {
-                var a = Vector512.LoadUnsafe(ref dst, (nuint)j);
-                for (int r = 0; r < rows; r++) a += Vector512.LoadUnsafe(ref src, (nuint)((long)r * n + j));
-                a.StoreUnsafe(ref dst, (nuint)j);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j <= n - 8; j += 8)
-            {
-                var a = Vector256.LoadUnsafe(ref dst, (nuint)j);
-                for (int r = 0; r < rows; r++) a += Vector256.LoadUnsafe(ref src, (nuint)((long)r * n + j));
-                a.StoreUnsafe(ref dst, (nuint)j);
-            }
-        }
+        int j = Vector512.IsHardwareAccelerated ? ColumnSums<V512>(dy, rows, db)
+              : Vector256.IsHardwareAccelerated ? ColumnSums<V256>(dy, rows, db) : 0;
         for (; j < n; j++)
         {
             float a = db[j];
@@ -110,142 +77,139 @@ public static class Kernels
         }
     }
 
+    /// <summary>The vector part of the column sums; returns the first column left to the scalar tail. Every column is
+    /// summed row by row in float, so the result does not depend on the width.</summary>
+    static int ColumnSums<V>(ReadOnlySpan<float> dy, int rows, Span<float> db) where V : struct, ISimd<V>
+    {
+        int n = db.Length, w = V.Count, j = 0;
+        ref float src = ref MemoryMarshal.GetReference(dy);
+        ref float dst = ref MemoryMarshal.GetReference(db);
+        // Four independent accumulators hide the add latency (a single chain would wait on every row).
+        for (; j <= n - 4 * w; j += 4 * w)
+        {
+            nuint c0 = (nuint)j, c1 = (nuint)(j + w), c2 = (nuint)(j + 2 * w), c3 = (nuint)(j + 3 * w);
+            var a0 = V.Load(ref dst, c0); var a1 = V.Load(ref dst, c1); var a2 = V.Load(ref dst, c2); var a3 = V.Load(ref dst, c3);
+            for (int r = 0; r < rows; r++)
+            {
+                nuint o = (nuint)((long)r * n);
+                a0 += V.Load(ref src, o + c0); a1 += V.Load(ref src, o + c1); a2 += V.Load(ref src, o + c2); a3 += V.Load(ref src, o + c3);
+            }
+            a0.Store(ref dst, c0); a1.Store(ref dst, c1); a2.Store(ref dst, c2); a3.Store(ref dst, c3);
+        }
+        for (; j <= n - w; j += w)
+        {
+            var a = V.Load(ref dst, (nuint)j);
+            for (int r = 0; r < rows; r++) a += V.Load(ref src, (nuint)((long)r * n + j));
+            a.Store(ref dst, (nuint)j);
+        }
+        return j;
+    }
+
     /// <summary>Numerically stable softplus in place: max(a, 0) + log1p(exp(-|a|)).</summary>
     public static void Softplus(Span<float> a) => BiasMap<SoftplusOp>(a, [], 0);
 
-    // ---- drivers: one loop per shape, the operation a struct type argument (the JIT specialises and inlines it) ----
+    // ---- drivers: one loop per shape, generic over the width; the operation a struct type argument (the JIT
+    // specialises and inlines both) ----
 
     /// <summary>With rows = 0 (b empty) the whole of y is mapped; otherwise y[r, :] = op(y[r, :] + b).</summary>
     static void BiasMap<TOp>(Span<float> y, ReadOnlySpan<float> b, int rows) where TOp : struct, IActivationOp
     {
+        if (Vector512.IsHardwareAccelerated) BiasMap<TOp, V512>(y, b, rows);
+        else if (Vector256.IsHardwareAccelerated) BiasMap<TOp, V256>(y, b, rows);
+        else
+        {
+            bool bias = rows > 0;
+            int n = bias ? b.Length : y.Length;
+            for (int r = 0; r < Math.Max(rows, 1); r++)
+                for (int j = 0; j < n; j++) y[r * n + j] = TOp.Forward(bias ? y[r * n + j] + b[j] : y[r * n + j]);
+        }
+    }
+
+    static void BiasMap<TOp, V>(Span<float> y, ReadOnlySpan<float> b, int rows) where TOp : struct, IActivationOp where V : struct, ISimd<V>
+    {
         bool bias = rows > 0;
-        int n = bias ? b.Length : y.Length;
+        int n = bias ? b.Length : y.Length, w = V.Count;
         if (!bias) rows = 1;
         ref float bb = ref MemoryMarshal.GetReference(b);
         for (int r = 0; r < rows; r++)
         {
             ref float yr = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), (nint)r * n);
             int j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            for (; j <= n - w; j += w)
             {
-                for (; j <= n - 16; j += 16)
-                {
-                    var v = Vector512.LoadUnsafe(ref yr, (nuint)j);
-                    if (bias) v += Vector512.LoadUnsafe(ref bb, (nuint)j);
-                    TOp.Forward(v).StoreUnsafe(ref yr, (nuint)j);
-                }
-                if (j < n)
-                {
-                    // The tail as one zero-padded vector: same formula as the body, no slow scalar transcendental.
-                    var v = SimdMath.LoadPartial512(ref Unsafe.Add(ref yr, j), n - j);
-                    if (bias) v += SimdMath.LoadPartial512(ref Unsafe.Add(ref bb, j), n - j);
-                    SimdMath.StorePartial(TOp.Forward(v), ref Unsafe.Add(ref yr, j), n - j);
-                }
+                var v = V.Load(ref yr, (nuint)j);
+                if (bias) v += V.Load(ref bb, (nuint)j);
+                TOp.Forward(v).Store(ref yr, (nuint)j);
             }
-            else if (Vector256.IsHardwareAccelerated)
+            if (j < n)
             {
-                for (; j <= n - 8; j += 8)
-                {
-                    var v = Vector256.LoadUnsafe(ref yr, (nuint)j);
-                    if (bias) v += Vector256.LoadUnsafe(ref bb, (nuint)j);
-                    TOp.Forward(v).StoreUnsafe(ref yr, (nuint)j);
-                }
-                if (j < n)
-                {
-                    var v = SimdMath.LoadPartial256(ref Unsafe.Add(ref yr, j), n - j);
-                    if (bias) v += SimdMath.LoadPartial256(ref Unsafe.Add(ref bb, j), n - j);
-                    SimdMath.StorePartial(TOp.Forward(v), ref Unsafe.Add(ref yr, j), n - j);
-                }
-            }
-            else
-            {
-                for (; j < n; j++)
-                {
-                    float v = Unsafe.Add(ref yr, j);
-                    if (bias) v += Unsafe.Add(ref bb, j);
-                    Unsafe.Add(ref yr, j) = TOp.Forward(v);
-                }
+                // The tail as one zero-padded vector: same formula as the body, no slow scalar transcendental.
+                var v = V.LoadPartial(ref Unsafe.Add(ref yr, j), n - j);
+                if (bias) v += V.LoadPartial(ref Unsafe.Add(ref bb, j), n - j);
+                TOp.Forward(v).StorePartial(ref Unsafe.Add(ref yr, j), n - j);
             }
         }
     }
 
     static void Backward<TOp>(ReadOnlySpan<float> h, Span<float> dh) where TOp : struct, IActivationOp
     {
+        if (Vector512.IsHardwareAccelerated) Backward<TOp, V512>(h, dh);
+        else if (Vector256.IsHardwareAccelerated) Backward<TOp, V256>(h, dh);
+        else for (int j = 0; j < h.Length; j++) dh[j] = TOp.Backward(h[j], dh[j]);
+    }
+
+    static void Backward<TOp, V>(ReadOnlySpan<float> h, Span<float> dh) where TOp : struct, IActivationOp where V : struct, ISimd<V>
+    {
         ref float hr = ref MemoryMarshal.GetReference(h);
         ref float dr = ref MemoryMarshal.GetReference(dh);
         int n = h.Length, j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j <= n - 16; j += 16)
-                TOp.Backward(Vector512.LoadUnsafe(ref hr, (nuint)j), Vector512.LoadUnsafe(ref dr, (nuint)j)).StoreUnsafe(ref dr, (nuint)j);
-            if (j < n)
-                SimdMath.StorePartial(TOp.Backward(SimdMath.LoadPartial512(ref Unsafe.Add(ref hr, j), n - j),
-                                                   SimdMath.LoadPartial512(ref Unsafe.Add(ref dr, j), n - j)), ref Unsafe.Add(ref dr, j), n - j);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j <= n - 8; j += 8)
-                TOp.Backward(Vector256.LoadUnsafe(ref hr, (nuint)j), Vector256.LoadUnsafe(ref dr, (nuint)j)).StoreUnsafe(ref dr, (nuint)j);
-            if (j < n)
-                SimdMath.StorePartial(TOp.Backward(SimdMath.LoadPartial256(ref Unsafe.Add(ref hr, j), n - j),
-                                                   SimdMath.LoadPartial256(ref Unsafe.Add(ref dr, j), n - j)), ref Unsafe.Add(ref dr, j), n - j);
-        }
-        else
-            for (; j < n; j++) Unsafe.Add(ref dr, j) = TOp.Backward(Unsafe.Add(ref hr, j), Unsafe.Add(ref dr, j));
+        for (; j <= n - V.Count; j += V.Count)
+            TOp.Backward(V.Load(ref hr, (nuint)j), V.Load(ref dr, (nuint)j)).Store(ref dr, (nuint)j);
+        if (j < n)
+            TOp.Backward(V.LoadPartial(ref Unsafe.Add(ref hr, j), n - j), V.LoadPartial(ref Unsafe.Add(ref dr, j), n - j))
+               .StorePartial(ref Unsafe.Add(ref dr, j), n - j);
     }
 
     interface IActivationOp
     {
-        static abstract Vector512<float> Forward(Vector512<float> x);
-        static abstract Vector256<float> Forward(Vector256<float> x);
+        static abstract V Forward<V>(V x) where V : struct, ISimd<V>;
         static abstract float Forward(float x);
         /// <summary>dh * act'(pre) from h = act(pre).</summary>
-        static abstract Vector512<float> Backward(Vector512<float> h, Vector512<float> dh);
-        static abstract Vector256<float> Backward(Vector256<float> h, Vector256<float> dh);
+        static abstract V Backward<V>(V h, V dh) where V : struct, ISimd<V>;
         static abstract float Backward(float h, float dh);
     }
 
     struct TanhOp : IActivationOp
     {
-        public static Vector512<float> Forward(Vector512<float> x) => SimdMath.Tanh(x);
-        public static Vector256<float> Forward(Vector256<float> x) => SimdMath.Tanh(x);
+        public static V Forward<V>(V x) where V : struct, ISimd<V> => SimdMath.Tanh(x);
         public static float Forward(float x) => (float)Math.Tanh(x);
         // 1 - h^2 as (1 - h)(1 + h): 1 - h is exact near saturation, where 1 - h*h would cancel to a few bits.
-        public static Vector512<float> Backward(Vector512<float> h, Vector512<float> dh) => dh * ((Vector512<float>.One - h) * (Vector512<float>.One + h));
-        public static Vector256<float> Backward(Vector256<float> h, Vector256<float> dh) => dh * ((Vector256<float>.One - h) * (Vector256<float>.One + h));
+        public static V Backward<V>(V h, V dh) where V : struct, ISimd<V> => dh * ((V.One - h) * (V.One + h));
         public static float Backward(float h, float dh) => dh * ((1f - h) * (1f + h));
     }
 
     struct ReluOp : IActivationOp
     {
         // Max (not MaxNative) so a NaN pre-activation stays NaN; the backward keeps dh where h is NaN.
-        public static Vector512<float> Forward(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
-        public static Vector256<float> Forward(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+        public static V Forward<V>(V x) where V : struct, ISimd<V> => V.Max(x, V.Zero);
         public static float Forward(float x) => MathF.Max(x, 0f);
-        public static Vector512<float> Backward(Vector512<float> h, Vector512<float> dh)
-            => Vector512.ConditionalSelect(Vector512.LessThanOrEqual(h, Vector512<float>.Zero), Vector512<float>.Zero, dh);
-        public static Vector256<float> Backward(Vector256<float> h, Vector256<float> dh)
-            => Vector256.ConditionalSelect(Vector256.LessThanOrEqual(h, Vector256<float>.Zero), Vector256<float>.Zero, dh);
+        public static V Backward<V>(V h, V dh) where V : struct, ISimd<V> => V.ConditionalSelect(V.LessThanOrEqual(h, V.Zero), V.Zero, dh);
         public static float Backward(float h, float dh) => h <= 0f ? 0f : dh;
     }
 
     struct SoftplusOp : IActivationOp
     {
-        public static Vector512<float> Forward(Vector512<float> x) => SimdMath.Softplus(x);
-        public static Vector256<float> Forward(Vector256<float> x) => SimdMath.Softplus(x);
+        public static V Forward<V>(V x) where V : struct, ISimd<V> => SimdMath.Softplus(x);
         public static float Forward(float x) => (float)SimdMath.Softplus(x);
-        public static Vector512<float> Backward(Vector512<float> h, Vector512<float> dh) => dh * SimdMath.OneMinusExpNeg(h);
-        public static Vector256<float> Backward(Vector256<float> h, Vector256<float> dh) => dh * SimdMath.OneMinusExpNeg(h);
+        public static V Backward<V>(V h, V dh) where V : struct, ISimd<V> => dh * SimdMath.OneMinusExpNeg(h);
         public static float Backward(float h, float dh) => dh * (float)SimdMath.OneMinusExpNeg(h);
     }
 
     struct IdentityOp : IActivationOp
     {
-        public static Vector512<float> Forward(Vector512<float> x) => x;
-        public static Vector256<float> Forward(Vector256<float> x) => x;
+        public static V Forward<V>(V x) where V : struct, ISimd<V> => x;
         public static float Forward(float x) => x;
-        public static Vector512<float> Backward(Vector512<float> h, Vector512<float> dh) => dh;
-        public static Vector256<float> Backward(Vector256<float> h, Vector256<float> dh) => dh;
+        public static V Backward<V>(V h, V dh) where V : struct, ISimd<V> => dh;
         public static float Backward(float h, float dh) => dh;
     }
 }

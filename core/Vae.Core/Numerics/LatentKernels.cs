@@ -87,17 +87,16 @@ public static class LatentKernels
         int n = logVar.Length, i = 0;
         if (sigma.Length < n) throw new ArgumentException($"sigma holds {sigma.Length} floats, {n} needed");
         ref float l0 = ref MemoryMarshal.GetReference(logVar); ref float s0 = ref MemoryMarshal.GetReference(sigma);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16) SimdMath.Exp(Vector512.LoadUnsafe(ref l0, (nuint)i) * 0.5f).StoreUnsafe(ref s0, (nuint)i);
-            if (i < n) SimdMath.StorePartial(SimdMath.Exp(SimdMath.LoadPartial512(ref Unsafe.Add(ref l0, i), n - i) * 0.5f), ref Unsafe.Add(ref s0, i), n - i);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8) SimdMath.Exp(Vector256.LoadUnsafe(ref l0, (nuint)i) * 0.5f).StoreUnsafe(ref s0, (nuint)i);
-            if (i < n) SimdMath.StorePartial(SimdMath.Exp(SimdMath.LoadPartial256(ref Unsafe.Add(ref l0, i), n - i) * 0.5f), ref Unsafe.Add(ref s0, i), n - i);
-        }
+        if (Vector512.IsHardwareAccelerated) ExpHalf<V512>(ref l0, ref s0, n);
+        else if (Vector256.IsHardwareAccelerated) ExpHalf<V256>(ref l0, ref s0, n);
         else
             for (; i < n; i++) Unsafe.Add(ref s0, i) = MathF.Exp(0.5f * Unsafe.Add(ref l0, i));
+    }
+
+    static void ExpHalf<V>(ref float l0, ref float s0, int n) where V : struct, ISimd<V>
+    {
+        int i = 0;
+        for (; i <= n - V.Count; i += V.Count) SimdMath.Exp(V.Load(ref l0, (nuint)i) * 0.5f).Store(ref s0, (nuint)i);
+        if (i < n) SimdMath.Exp(V.LoadPartial(ref Unsafe.Add(ref l0, i), n - i) * 0.5f).StorePartial(ref Unsafe.Add(ref s0, i), n - i);
     }
 }

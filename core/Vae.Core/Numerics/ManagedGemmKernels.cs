@@ -53,12 +53,20 @@ internal static unsafe class ManagedGemmKernels
     public static int Mr(ManagedKernel k) => k == ManagedKernel.Vector512 ? 8 : 6;
     public static int Nr(ManagedKernel k) => k == ManagedKernel.Vector512 ? 32 : 16;
 
+    /// <summary>Depth of one packed block for a product of depth k: balanced (784 -> 4 x 196, not 3 x 256 + 16). Each C
+    /// element is summed from +0 over one block in ascending k, then stored (first block) or added to C: BinaryRows
+    /// reproduces this order exactly.</summary>
+    public static int DepthStep(int k)
+    {
+        int blocks = (k + PackBuffers.KcMax - 1) / PackBuffers.KcMax;
+        return (k + blocks - 1) / blocks;
+    }
+
     /// <summary>C[i0:i1, j0:j1] = alpha op(A) op(B) + beta C on that block; k > 0 and alpha != 0 (caller handles the rest).</summary>
     public static void Block(in GemmJob g, int i0, int i1, int j0, int j1, ManagedKernel kernel, PackBuffers buf)
     {
         int mrFull = Mr(kernel), nrFull = Nr(kernel);
-        int kBlocks = (g.K + PackBuffers.KcMax - 1) / PackBuffers.KcMax;
-        int kcStep = (g.K + kBlocks - 1) / kBlocks;            // balanced depth: 784 -> 4 x 196, not 3 x 256 + 16
+        int kcStep = DepthStep(g.K);
         float* pa = buf.A, pb = buf.B, tile = buf.Tile;
         for (int jc = j0; jc < j1; jc += PackBuffers.NcMax)
         {

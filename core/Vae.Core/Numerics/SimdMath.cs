@@ -1,13 +1,13 @@
 // Per-vector math cores of the fused kernels: exp, log(1 + e) on [0, 1], softplus and sigmoid from one exp, tanh,
-// 1 - exp(-h); each for Vector512 and Vector256 (line-for-line the same formula) plus a scalar double twin for CPUs
-// without 256-bit vectors. Owns: the formulas and their accuracy (~2e-7 relative; NaN in gives NaN out; |a| = 100 and
+// 1 - exp(-h); each written once, generic over the vector width (V512, V256: SimdVector.cs), plus a scalar double twin
+// for CPUs without 256-bit vectors. Owns: the formulas and their accuracy (~2e-7 relative; NaN in gives NaN out; |a| = 100 and
 // +/-inf give the finite or infinite limit). Must not: loop over buffers or know about layers.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Vae.Core.Numerics;
 
-/// <summary>Vectorised elementwise formulas. Vector512/Vector256 overloads are kept line-for-line identical.</summary>
+/// <summary>Vectorised elementwise formulas, one per function for every vector width.</summary>
 internal static class SimdMath
 {
     const MethodImplOptions Inline = MethodImplOptions.AggressiveInlining;
@@ -36,246 +36,101 @@ internal static class SimdMath
     // (exp(-h) <= 0.78 there, so at most ~2 ulp are lost).
     const float ExpM1Split = 0.25f;
 
-    // ---------------- partial vectors: the tail of a row as one zero-padded vector ----------------
-
-    /// <summary>The first count (&lt; 16) floats at src in a Vector512, the other lanes 0.</summary>
-    [MethodImpl(Inline)]
-    public static Vector512<float> LoadPartial512(ref float src, int count)
-    {
-        Vector512<float> v = default;
-        Unsafe.CopyBlockUnaligned(ref Unsafe.As<Vector512<float>, byte>(ref v), ref Unsafe.As<float, byte>(ref src), (uint)count * sizeof(float));
-        return v;
-    }
-
-    /// <summary>Writes the first count lanes of v to dst.</summary>
-    [MethodImpl(Inline)]
-    public static void StorePartial(Vector512<float> v, ref float dst, int count)
-        => Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref dst), ref Unsafe.As<Vector512<float>, byte>(ref v), (uint)count * sizeof(float));
-
-    /// <summary>All-ones in lanes below count, zero above (masks padded lanes out of sums).</summary>
-    [MethodImpl(Inline)]
-    public static Vector512<float> LaneMask512(int count)
-        => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
-
-    /// <summary>The first count (&lt; 8) floats at src in a Vector256, the other lanes 0.</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> LoadPartial256(ref float src, int count)
-    {
-        Vector256<float> v = default;
-        Unsafe.CopyBlockUnaligned(ref Unsafe.As<Vector256<float>, byte>(ref v), ref Unsafe.As<float, byte>(ref src), (uint)count * sizeof(float));
-        return v;
-    }
-
-    [MethodImpl(Inline)]
-    public static void StorePartial(Vector256<float> v, ref float dst, int count)
-        => Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref dst), ref Unsafe.As<Vector256<float>, byte>(ref v), (uint)count * sizeof(float));
-
-    [MethodImpl(Inline)]
-    public static Vector256<float> LaneMask256(int count)
-        => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
-
-    // ---------------- Vector512 ----------------
+    // ---------------- one formula per function, generic over the vector width ----------------
 
     /// <summary>e^x, ~1 ulp; NaN stays NaN, x &lt; -104 gives 0, x &gt; 88.72 gives +inf.</summary>
     [MethodImpl(Inline)]
-    public static Vector512<float> Exp(Vector512<float> x)
+    public static V Exp<V>(V x) where V : struct, ISimd<V>
     {
-        var xc = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(ExpLo)), Vector512.Create(ExpHi));
-        var n = Vector512.Round(xc * Log2E);
-        var r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), xc);
-        r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), r);
-        var p = Vector512.MultiplyAddEstimate(Vector512.Create(E0), r, Vector512.Create(E1));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E2));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E3));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E4));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E5));
-        p = Vector512.MultiplyAddEstimate(p, r * r, r) + Vector512<float>.One;
-        var ni = Vector512.ConvertToInt32Native(n); // n is integral and in range: no saturation fix-up needed
-        var n1 = Vector512.ShiftRightArithmetic(ni, 1);
-        var s1 = Vector512.ShiftLeft(n1 + Vector512.Create(127), 23).AsSingle();
-        var s2 = Vector512.ShiftLeft(ni - n1 + Vector512.Create(127), 23).AsSingle();
-        var y = p * s1 * s2;
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), y, x); // the clamp above would have eaten a NaN
+        var xc = V.MinNative(V.MaxNative(x, V.Create(ExpLo)), V.Create(ExpHi));
+        var n = V.Round(xc * Log2E);
+        var r = V.MultiplyAddEstimate(n, V.Create(-Ln2Hi), xc);
+        r = V.MultiplyAddEstimate(n, V.Create(-Ln2Lo), r);
+        var p = V.MultiplyAddEstimate(V.Create(E0), r, V.Create(E1));
+        p = V.MultiplyAddEstimate(p, r, V.Create(E2));
+        p = V.MultiplyAddEstimate(p, r, V.Create(E3));
+        p = V.MultiplyAddEstimate(p, r, V.Create(E4));
+        p = V.MultiplyAddEstimate(p, r, V.Create(E5));
+        p = V.MultiplyAddEstimate(p, r * r, r) + V.One;
+        var y = V.ScaleByPow2(p, n);
+        return V.ConditionalSelect(V.Equals(x, x), y, x); // the clamp above would have eaten a NaN
     }
 
     /// <summary>log(1 + e) for e in [0, 1], ~1 ulp relative down to e -&gt; 0 (no rounding of 1 + e).</summary>
     [MethodImpl(Inline)]
-    public static Vector512<float> Log1pUnit(Vector512<float> e)
+    public static V Log1pUnit<V>(V e) where V : struct, ISimd<V>
     {
-        var big = Vector512.GreaterThan(e, Vector512.Create(Sqrt2M1));
-        var x = Vector512.ConditionalSelect(big, (e - Vector512<float>.One) * 0.5f, e);
+        var big = V.GreaterThan(e, V.Create(Sqrt2M1));
+        var x = V.ConditionalSelect(big, (e - V.One) * 0.5f, e);
         var z = x * x;
-        var p = Vector512.MultiplyAddEstimate(Vector512.Create(L0), x, Vector512.Create(L1));
-        p = Vector512.MultiplyAddEstimate(p, x, Vector512.Create(L2));
-        p = Vector512.MultiplyAddEstimate(p, x, Vector512.Create(L3));
-        p = Vector512.MultiplyAddEstimate(p, x, Vector512.Create(L4));
-        p = Vector512.MultiplyAddEstimate(p, x, Vector512.Create(L5));
-        p = Vector512.MultiplyAddEstimate(p, x, Vector512.Create(L6));
-        p = Vector512.MultiplyAddEstimate(p, x, Vector512.Create(L7));
-        p = Vector512.MultiplyAddEstimate(p, x, Vector512.Create(L8));
-        var k = big & Vector512<float>.One; // 1 where 1 + e was halved
-        var y = Vector512.MultiplyAddEstimate(k, Vector512.Create(Ln2Lo), p * x * z);
-        y = Vector512.MultiplyAddEstimate(z, Vector512.Create(-0.5f), y);
-        return Vector512.MultiplyAddEstimate(k, Vector512.Create(Ln2Hi), x + y);
+        var p = V.MultiplyAddEstimate(V.Create(L0), x, V.Create(L1));
+        p = V.MultiplyAddEstimate(p, x, V.Create(L2));
+        p = V.MultiplyAddEstimate(p, x, V.Create(L3));
+        p = V.MultiplyAddEstimate(p, x, V.Create(L4));
+        p = V.MultiplyAddEstimate(p, x, V.Create(L5));
+        p = V.MultiplyAddEstimate(p, x, V.Create(L6));
+        p = V.MultiplyAddEstimate(p, x, V.Create(L7));
+        p = V.MultiplyAddEstimate(p, x, V.Create(L8));
+        var k = big & V.One; // 1 where 1 + e was halved
+        var y = V.MultiplyAddEstimate(k, V.Create(Ln2Lo), p * x * z);
+        y = V.MultiplyAddEstimate(z, V.Create(-0.5f), y);
+        return V.MultiplyAddEstimate(k, V.Create(Ln2Hi), x + y);
     }
 
     /// <summary>softplus(a) = max(a, 0) + log(1 + exp(-|a|)) and p = sigmoid(a) from the same exp (both stable).</summary>
     [MethodImpl(Inline)]
-    public static Vector512<float> SoftplusSigmoid(Vector512<float> a, out Vector512<float> p)
+    public static V SoftplusSigmoid<V>(V a, out V p) where V : struct, ISimd<V>
     {
-        var e = Exp(-Vector512.Abs(a));
+        var e = Exp(-V.Abs(a));
         // sigmoid(a) = 1 / (1 + e) for a >= 0, e / (1 + e) below: never exp of a large positive number. NaN picks e.
-        p = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, Vector512<float>.Zero), Vector512<float>.One, e) / (Vector512<float>.One + e);
-        return Vector512.MaxNative(a, Vector512<float>.Zero) + Log1pUnit(e); // a NaN a reaches the sum through e
+        p = V.ConditionalSelect(V.GreaterThanOrEqual(a, V.Zero), V.One, e) / (V.One + e);
+        return V.MaxNative(a, V.Zero) + Log1pUnit(e); // a NaN a reaches the sum through e
     }
 
     /// <summary>Stable softplus alone.</summary>
     [MethodImpl(Inline)]
-    public static Vector512<float> Softplus(Vector512<float> a)
-        => Vector512.MaxNative(a, Vector512<float>.Zero) + Log1pUnit(Exp(-Vector512.Abs(a)));
+    public static V Softplus<V>(V a) where V : struct, ISimd<V> => V.MaxNative(a, V.Zero) + Log1pUnit(Exp(-V.Abs(a)));
 
     /// <summary>sigmoid(a) and its slope sigmoid(a)(1 - sigmoid(a)) = e / (1 + e)^2 (keeps digits where 1 - p rounds to 0).</summary>
     [MethodImpl(Inline)]
-    public static Vector512<float> Sigmoid(Vector512<float> a, out Vector512<float> slope)
+    public static V Sigmoid<V>(V a, out V slope) where V : struct, ISimd<V>
     {
-        var e = Exp(-Vector512.Abs(a));
-        var u = Vector512<float>.One + e;
+        var e = Exp(-V.Abs(a));
+        var u = V.One + e;
         slope = e / (u * u);
-        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, Vector512<float>.Zero), Vector512<float>.One, e) / u;
+        return V.ConditionalSelect(V.GreaterThanOrEqual(a, V.Zero), V.One, e) / u;
     }
 
     /// <summary>tanh(x): polynomial near 0, (1 - e)/(1 + e) with e = exp(-2|x|) and the sign restored elsewhere.</summary>
     [MethodImpl(Inline)]
-    public static Vector512<float> Tanh(Vector512<float> x)
+    public static V Tanh<V>(V x) where V : struct, ISimd<V>
     {
-        var y = Vector512.Abs(x);
+        var y = V.Abs(x);
         var e = Exp(y * -2f);
-        var big = Vector512.CopySign((Vector512<float>.One - e) / (Vector512<float>.One + e), x);
+        var big = V.CopySign((V.One - e) / (V.One + e), x);
         var z = x * x;
-        var p = Vector512.MultiplyAddEstimate(Vector512.Create(T4), z, Vector512.Create(T3));
-        p = Vector512.MultiplyAddEstimate(p, z, Vector512.Create(T2));
-        p = Vector512.MultiplyAddEstimate(p, z, Vector512.Create(T1));
-        p = Vector512.MultiplyAddEstimate(p, z, Vector512.Create(T0));
-        var small = Vector512.MultiplyAddEstimate(p * z, x, x);
+        var p = V.MultiplyAddEstimate(V.Create(T4), z, V.Create(T3));
+        p = V.MultiplyAddEstimate(p, z, V.Create(T2));
+        p = V.MultiplyAddEstimate(p, z, V.Create(T1));
+        p = V.MultiplyAddEstimate(p, z, V.Create(T0));
+        var small = V.MultiplyAddEstimate(p * z, x, x);
         // NaN fails the comparison and takes the exp branch, where it stays NaN.
-        return Vector512.ConditionalSelect(Vector512.LessThan(y, Vector512.Create(TanhSplit)), small, big);
+        return V.ConditionalSelect(V.LessThan(y, V.Create(TanhSplit)), small, big);
     }
 
     /// <summary>1 - exp(-h) for h &gt;= 0 (softplus' through its output), accurate near 0.</summary>
     [MethodImpl(Inline)]
-    public static Vector512<float> OneMinusExpNeg(Vector512<float> h)
+    public static V OneMinusExpNeg<V>(V h) where V : struct, ISimd<V>
     {
-        var big = Vector512<float>.One - Exp(-h);
+        var big = V.One - Exp(-h);
         // h (1 - h/2 (1 - h/3 (1 - h/4 (1 - h/5 (1 - h/6 (1 - h/7))))))
-        var s = Vector512<float>.One - h * (1f / 7f);
-        s = Vector512<float>.One - h * (1f / 6f) * s;
-        s = Vector512<float>.One - h * 0.2f * s;
-        s = Vector512<float>.One - h * 0.25f * s;
-        s = Vector512<float>.One - h * (1f / 3f) * s;
-        s = Vector512<float>.One - h * 0.5f * s;
-        return Vector512.ConditionalSelect(Vector512.LessThan(h, Vector512.Create(ExpM1Split)), h * s, big);
-    }
-
-    // ---------------- Vector256 (the same formulas) ----------------
-
-    /// <summary>e^x, ~1 ulp; NaN stays NaN, x &lt; -104 gives 0, x &gt; 88.72 gives +inf.</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        var xc = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(ExpLo)), Vector256.Create(ExpHi));
-        var n = Vector256.Round(xc * Log2E);
-        var r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), xc);
-        r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.MultiplyAddEstimate(Vector256.Create(E0), r, Vector256.Create(E1));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E2));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E3));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E4));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E5));
-        p = Vector256.MultiplyAddEstimate(p, r * r, r) + Vector256<float>.One;
-        var ni = Vector256.ConvertToInt32Native(n); // n is integral and in range: no saturation fix-up needed
-        var n1 = Vector256.ShiftRightArithmetic(ni, 1);
-        var s1 = Vector256.ShiftLeft(n1 + Vector256.Create(127), 23).AsSingle();
-        var s2 = Vector256.ShiftLeft(ni - n1 + Vector256.Create(127), 23).AsSingle();
-        var y = p * s1 * s2;
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), y, x); // the clamp above would have eaten a NaN
-    }
-
-    /// <summary>log(1 + e) for e in [0, 1], ~1 ulp relative down to e -&gt; 0 (no rounding of 1 + e).</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> Log1pUnit(Vector256<float> e)
-    {
-        var big = Vector256.GreaterThan(e, Vector256.Create(Sqrt2M1));
-        var x = Vector256.ConditionalSelect(big, (e - Vector256<float>.One) * 0.5f, e);
-        var z = x * x;
-        var p = Vector256.MultiplyAddEstimate(Vector256.Create(L0), x, Vector256.Create(L1));
-        p = Vector256.MultiplyAddEstimate(p, x, Vector256.Create(L2));
-        p = Vector256.MultiplyAddEstimate(p, x, Vector256.Create(L3));
-        p = Vector256.MultiplyAddEstimate(p, x, Vector256.Create(L4));
-        p = Vector256.MultiplyAddEstimate(p, x, Vector256.Create(L5));
-        p = Vector256.MultiplyAddEstimate(p, x, Vector256.Create(L6));
-        p = Vector256.MultiplyAddEstimate(p, x, Vector256.Create(L7));
-        p = Vector256.MultiplyAddEstimate(p, x, Vector256.Create(L8));
-        var k = big & Vector256<float>.One; // 1 where 1 + e was halved
-        var y = Vector256.MultiplyAddEstimate(k, Vector256.Create(Ln2Lo), p * x * z);
-        y = Vector256.MultiplyAddEstimate(z, Vector256.Create(-0.5f), y);
-        return Vector256.MultiplyAddEstimate(k, Vector256.Create(Ln2Hi), x + y);
-    }
-
-    /// <summary>softplus(a) = max(a, 0) + log(1 + exp(-|a|)) and p = sigmoid(a) from the same exp (both stable).</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> SoftplusSigmoid(Vector256<float> a, out Vector256<float> p)
-    {
-        var e = Exp(-Vector256.Abs(a));
-        // sigmoid(a) = 1 / (1 + e) for a >= 0, e / (1 + e) below: never exp of a large positive number. NaN picks e.
-        p = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, Vector256<float>.Zero), Vector256<float>.One, e) / (Vector256<float>.One + e);
-        return Vector256.MaxNative(a, Vector256<float>.Zero) + Log1pUnit(e); // a NaN a reaches the sum through e
-    }
-
-    /// <summary>Stable softplus alone.</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> Softplus(Vector256<float> a)
-        => Vector256.MaxNative(a, Vector256<float>.Zero) + Log1pUnit(Exp(-Vector256.Abs(a)));
-
-    /// <summary>sigmoid(a) and its slope sigmoid(a)(1 - sigmoid(a)) = e / (1 + e)^2 (keeps digits where 1 - p rounds to 0).</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> Sigmoid(Vector256<float> a, out Vector256<float> slope)
-    {
-        var e = Exp(-Vector256.Abs(a));
-        var u = Vector256<float>.One + e;
-        slope = e / (u * u);
-        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, Vector256<float>.Zero), Vector256<float>.One, e) / u;
-    }
-
-    /// <summary>tanh(x): polynomial near 0, (1 - e)/(1 + e) with e = exp(-2|x|) and the sign restored elsewhere.</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> Tanh(Vector256<float> x)
-    {
-        var y = Vector256.Abs(x);
-        var e = Exp(y * -2f);
-        var big = Vector256.CopySign((Vector256<float>.One - e) / (Vector256<float>.One + e), x);
-        var z = x * x;
-        var p = Vector256.MultiplyAddEstimate(Vector256.Create(T4), z, Vector256.Create(T3));
-        p = Vector256.MultiplyAddEstimate(p, z, Vector256.Create(T2));
-        p = Vector256.MultiplyAddEstimate(p, z, Vector256.Create(T1));
-        p = Vector256.MultiplyAddEstimate(p, z, Vector256.Create(T0));
-        var small = Vector256.MultiplyAddEstimate(p * z, x, x);
-        // NaN fails the comparison and takes the exp branch, where it stays NaN.
-        return Vector256.ConditionalSelect(Vector256.LessThan(y, Vector256.Create(TanhSplit)), small, big);
-    }
-
-    /// <summary>1 - exp(-h) for h &gt;= 0 (softplus' through its output), accurate near 0.</summary>
-    [MethodImpl(Inline)]
-    public static Vector256<float> OneMinusExpNeg(Vector256<float> h)
-    {
-        var big = Vector256<float>.One - Exp(-h);
-        // h (1 - h/2 (1 - h/3 (1 - h/4 (1 - h/5 (1 - h/6 (1 - h/7))))))
-        var s = Vector256<float>.One - h * (1f / 7f);
-        s = Vector256<float>.One - h * (1f / 6f) * s;
-        s = Vector256<float>.One - h * 0.2f * s;
-        s = Vector256<float>.One - h * 0.25f * s;
-        s = Vector256<float>.One - h * (1f / 3f) * s;
-        s = Vector256<float>.One - h * 0.5f * s;
-        return Vector256.ConditionalSelect(Vector256.LessThan(h, Vector256.Create(ExpM1Split)), h * s, big);
+        var s = V.One - h * (1f / 7f);
+        s = V.One - h * (1f / 6f) * s;
+        s = V.One - h * 0.2f * s;
+        s = V.One - h * 0.25f * s;
+        s = V.One - h * (1f / 3f) * s;
+        s = V.One - h * 0.5f * s;
+        return V.ConditionalSelect(V.LessThan(h, V.Create(ExpM1Split)), h * s, big);
     }
 
     // ---------------- scalar (double inside; CPUs without 256-bit vectors) ----------------

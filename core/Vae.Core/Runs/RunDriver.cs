@@ -103,13 +103,19 @@ public static class RunDriver
             ? $"resuming {folder.Path} at step {startStep} ({startSamples} samples)"
             : $"run {folder.Path}: {o.Dataset} ({variant}), {o.Model}, {o.Optimizer.Kind} lr {o.Optimizer.LearningRate}, {trainer.TotalSteps} steps; {blas.Describe()}");
         var sw = Stopwatch.StartNew();
+        var lastTimings = trainer.Timings; double lastWall = 0;
         try
         {
             trainer.Run(
                 onCurve: p =>
                 {
                     curve.Append([p.Samples, p.Epoch, p.Step, secondsBefore + p.Seconds, p.TrainElbo, p.TestElbo]);
-                    progress.Line($"epoch {p.Epoch} samples {p.Samples}: train bound {p.TrainElbo:F2} nats, test ELBO {p.TestElbo:F2} nats ({variant}), {secondsBefore + p.Seconds:F1} s");
+                    // Where this interval's wall time went (issue 11: an epoch should cost <= 1.1 x its steps).
+                    double wall = sw.Elapsed.TotalSeconds; var t = trainer.Timings - lastTimings;
+                    string split = FormattableString.Invariant(
+                        $"interval {wall - lastWall:F2} s = steps {t.StepSeconds:F2} (batches+noise {t.BatchSeconds:F2}) + test ELBO {t.EvalSeconds:F2} + other {wall - lastWall - t.StepSeconds - t.EvalSeconds:F2}; interval/steps {(wall - lastWall) / t.StepSeconds:F3}");
+                    (lastTimings, lastWall) = (trainer.Timings, wall);
+                    progress.Line($"epoch {p.Epoch} samples {p.Samples}: train bound {p.TrainElbo:F2} nats, test ELBO {p.TestElbo:F2} nats ({variant}), {secondsBefore + p.Seconds:F1} s; {split}");
                 },
                 onProgress: progress.Report,
                 checkpoint: t => Checkpoint.Save(ckpt, t.Snapshot()));

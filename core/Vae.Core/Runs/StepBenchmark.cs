@@ -14,7 +14,7 @@ namespace Vae.Core.Runs;
 /// <summary>One benchmark row (JSON field names as issue 6 asks).</summary>
 public sealed record StepBenchResult(string provider, int threads, string estimator, int M, int L, string model,
     double ms_per_step, double s_per_epoch, double step_gflops, double sgemm_gflops, double ratio,
-    double gemm_mflop_per_step, long alloc_bytes_per_step, string describe);
+    double gemm_mflop_per_step, long alloc_bytes_per_step, string describe, string input = "sparse");
 
 /// <summary>Times training steps of a model on one provider.</summary>
 public static class StepBenchmark
@@ -40,10 +40,11 @@ public static class StepBenchmark
     {
         readonly TrainingStep _unit; readonly float[] _x;
 
-        public StepLoop(IBlas blas, ModelSpec spec, Estimator est, int m, int l, int n)
+        public StepLoop(IBlas blas, ModelSpec spec, Estimator est, int m, int l, int n, bool sparseInput = true)
         {
             _unit = new TrainingStep(spec, blas, est, m, l, new OptimizerOptions(), n, new Rng(3, RngStream.Noise));
             _unit.Parameters.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
+            _unit.Sgvb.Model.SparseBinaryInput = sparseInput;
             _x = new float[m * spec.D]; var rng = new Rng(2, RngStream.Split);
             for (int i = 0; i < _x.Length; i++) _x[i] = rng.NextSingle() < 0.13f ? 1f : 0f;
         }
@@ -67,11 +68,14 @@ public static class StepBenchmark
     /// <summary>
     /// Runs warm-up, then <paramref name="steps"/> timed steps (noise, forward, backward, Adam) on random binary data,
     /// then replays the step's GEMMs alone for the provider's rate. Dataset size for s/epoch: <paramref name="n"/>.
+    /// With <paramref name="sparseInput"/> (default, as in training) the binary batch's first-layer products run on its
+    /// ones (BinaryRows) and are not GEMM calls; false times the dense GEMM path for comparison.
     /// </summary>
-    public static StepBenchResult Run(IBlas blas, ModelSpec spec, Estimator est, int m = 100, int l = 1, int steps = 200, int n = 60_000)
+    public static StepBenchResult Run(IBlas blas, ModelSpec spec, Estimator est, int m = 100, int l = 1, int steps = 200, int n = 60_000,
+                                      bool sparseInput = true)
     {
         var rec = new Recorder(blas);
-        var loop = new StepLoop(rec, spec, est, m, l, n);
+        var loop = new StepLoop(rec, spec, est, m, l, n, sparseInput);
         rec.Recording = true; loop.Step(); rec.Recording = false;
         // One thread: count this thread only (other threads of the process may allocate meanwhile). Several: count
         // the whole process, so a multi-threaded provider's helper threads are included.
@@ -83,7 +87,8 @@ public static class StepBenchmark
         double sgemmMs = ReplayMs(blas, rec.Calls, Math.Max(20, steps / 2));
         double stepGf = flop / (ms * 1e6), sgemmGf = flop / (sgemmMs * 1e6);
         return new StepBenchResult(blas.Name, blas.Threads, est.ToString(), m, l, spec.ToString(), ms, ms * (n / m) / 1000.0,
-                                   stepGf, sgemmGf, stepGf / sgemmGf, flop / 1e6, alloc, blas.Describe());
+                                   stepGf, sgemmGf, stepGf / sgemmGf, flop / 1e6, alloc, blas.Describe(),
+                                   sparseInput ? "sparse" : "dense");
     }
 
     /// <summary>

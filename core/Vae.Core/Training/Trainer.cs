@@ -14,6 +14,16 @@ namespace Vae.Core.Training;
 /// <summary>Progress of a run, for progress bars and logs.</summary>
 public sealed record TrainProgress(long Step, long TotalSteps, long Samples, int Epoch, double Seconds, double RunningElbo);
 
+/// <summary>Where a run's wall time went (seconds, this process): drawing batches, the step's compute (noise, forward,
+/// backward, optimizer), and the held-out evaluations at curve points. Epoch overhead = wall / StepSeconds.</summary>
+public readonly record struct TrainTimings(double BatchSeconds, double ComputeSeconds, double EvalSeconds)
+{
+    /// <summary>Batches + compute: everything a training step costs.</summary>
+    public double StepSeconds => BatchSeconds + ComputeSeconds;
+    public static TrainTimings operator -(TrainTimings a, TrainTimings b) =>
+        new(a.BatchSeconds - b.BatchSeconds, a.ComputeSeconds - b.ComputeSeconds, a.EvalSeconds - b.EvalSeconds);
+}
+
 /// <summary>Raised when the bound or a gradient becomes NaN/Inf; names the tensor and the step.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
@@ -26,6 +36,8 @@ public sealed class Trainer
     readonly Evaluator _eval;
     long _step, _samples;
     double _runSum; long _runCount; // running training bound since the last curve point
+    long _ticksBatch, _ticksCompute, _ticksEval; // Stopwatch ticks, see Timings
+    readonly IBlas _blas;
 
     /// <summary>Builds the model, initialises parameters from the Init stream and positions the data at epoch 0.</summary>
     public Trainer(TrainOptions options, IBlas blas, PreparedData data)
@@ -36,7 +48,10 @@ public sealed class Trainer
         _unit = TrainingStep.For(options, blas, data.Train.N);
         _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches);
         _x = new float[options.BatchSize * options.Model.D];
-        _eval = new Evaluator(options.Model, blas, batch: 100, kChunk: 100);
+        _blas = blas;
+        // L = 1 bounds only: decoder workspaces of 100 rows. The importance-sampling evaluator (100 x 100 decoder rows,
+        // ~100 MB) exists only while TestLogLikelihood runs (issue 11: MNIST training peaks <= 400 MB).
+        _eval = new Evaluator(options.Model, blas, batch: 100, kChunk: 1);
     }
 
     public TrainOptions Options { get; }
@@ -48,6 +63,9 @@ public sealed class Trainer
     public long SamplesSeen => _samples;
     public int Epoch => _batches.Epoch;
     public int StepsPerEpoch => _batches.BatchesPerEpoch;
+    /// <summary>Cumulative time split of this process's training so far.</summary>
+    public TrainTimings Timings => new(Seconds(_ticksBatch), Seconds(_ticksCompute), Seconds(_ticksEval));
+    static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
     /// <summary>Total optimizer steps the options ask for.</summary>
     public long TotalSteps => Options.MaxTrainingSamples > 0
         ? (Options.MaxTrainingSamples + Options.BatchSize - 1) / Options.BatchSize
@@ -56,8 +74,11 @@ public sealed class Trainer
     /// <summary>One step of Algorithm 1; returns the minibatch bound J (nats per datapoint). No allocation.</summary>
     public double TrainStep()
     {
+        long t0 = Stopwatch.GetTimestamp();
         _batches.Next(_x);
+        long t1 = Stopwatch.GetTimestamp();
         double j = _unit.Step(_x);
+        _ticksBatch += t1 - t0; _ticksCompute += Stopwatch.GetTimestamp() - t1;
         _step++; _samples += Options.BatchSize;
         _runSum += j; _runCount++;
         return j;
@@ -89,8 +110,12 @@ public sealed class Trainer
             }
             if ((logSteps is null ? _step % evalEvery == 0 : logSteps.Contains(_step)) || _step == total)
             {
-                var point = new CurvePoint(_samples, _batches.Epoch + (_batches.EpochComplete ? 1 : 0), _step, sw.Elapsed.TotalSeconds,
-                                           RunningElbo, TestElbo().Elbo);
+                double seconds = sw.Elapsed.TotalSeconds; // the point's time excludes its own evaluation (as before)
+                long te = Stopwatch.GetTimestamp();
+                double testElbo = TestElbo().Elbo;
+                _ticksEval += Stopwatch.GetTimestamp() - te;
+                var point = new CurvePoint(_samples, _batches.Epoch + (_batches.EpochComplete ? 1 : 0), _step, seconds,
+                                           RunningElbo, testElbo);
                 _runSum = 0; _runCount = 0;
                 onCurve?.Invoke(point);
                 checkpoint?.Invoke(this);
@@ -127,7 +152,8 @@ public sealed class Trainer
 
     /// <summary>Importance-sampled log p(x) on the test split with K samples.</summary>
     public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0) =>
-        _eval.LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
+        new Evaluator(Options.Model, _blas, batch: 100, kChunk: 100)
+            .LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
 
     /// <summary>Active units and KL per unit on the test split.</summary>
     public LatentDiagnostics Diagnose(int limit = 0) => _eval.Diagnose(Theta, Rows(Data.Test, limit));

@@ -1,9 +1,10 @@
-// The optimizers' per-parameter update loops over the flat buffer, vectorised (Vector512, else Vector256) with a
-// scalar tail that performs the identical float operations (so every element gets the same rounding as PyTorch's
+// The optimizers' per-parameter update loops over the flat buffer, vectorised (one body per rule, generic over the
+// width: Vector512, else Vector256) with a scalar tail that performs the identical float operations (so every element gets the same rounding as PyTorch's
 // float32 formulas). The weight-prior term is fused in. Owns: loops only. Must not: hold state or know step counts.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Vae.Core.Numerics;
 
 namespace Vae.Core.Training;
 
@@ -18,28 +19,8 @@ internal static class UpdateRules
         ref float s1 = ref MemoryMarshal.GetReference(s);
         int n = theta.Length, i = 0;
         bool withPrior = prior != 0f;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vp = Vector512.Create(prior); var vlr = Vector512.Create(lr); var vm = Vector512.Create(momentum);
-            for (; i <= n - 16; i += 16)
-            {
-                var tv = Vector512.LoadUnsafe(ref t, (nuint)i); var gv = Vector512.LoadUnsafe(ref g, (nuint)i);
-                if (withPrior) { gv -= vp * tv; gv.StoreUnsafe(ref g, (nuint)i); }
-                var sv = vm * Vector512.LoadUnsafe(ref s1, (nuint)i) + gv; sv.StoreUnsafe(ref s1, (nuint)i);
-                (tv + vlr * sv).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vp = Vector256.Create(prior); var vlr = Vector256.Create(lr); var vm = Vector256.Create(momentum);
-            for (; i <= n - 8; i += 8)
-            {
-                var tv = Vector256.LoadUnsafe(ref t, (nuint)i); var gv = Vector256.LoadUnsafe(ref g, (nuint)i);
-                if (withPrior) { gv -= vp * tv; gv.StoreUnsafe(ref g, (nuint)i); }
-                var sv = vm * Vector256.LoadUnsafe(ref s1, (nuint)i) + gv; sv.StoreUnsafe(ref s1, (nuint)i);
-                (tv + vlr * sv).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
+        if (Vector512.IsHardwareAccelerated) i = SgdVector<V512>(ref t, ref g, ref s1, n, prior, lr, momentum);
+        else if (Vector256.IsHardwareAccelerated) i = SgdVector<V256>(ref t, ref g, ref s1, n, prior, lr, momentum);
         for (; i < n; i++)
         {
             float gi = Unsafe.Add(ref g, i);
@@ -57,28 +38,8 @@ internal static class UpdateRules
         ref float s1 = ref MemoryMarshal.GetReference(s);
         int n = theta.Length, i = 0;
         bool withPrior = prior != 0f;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vp = Vector512.Create(prior); var vlr = Vector512.Create(lr); var ve = Vector512.Create(eps);
-            for (; i <= n - 16; i += 16)
-            {
-                var tv = Vector512.LoadUnsafe(ref t, (nuint)i); var gv = Vector512.LoadUnsafe(ref g, (nuint)i);
-                if (withPrior) { gv -= vp * tv; gv.StoreUnsafe(ref g, (nuint)i); }
-                var sv = Vector512.LoadUnsafe(ref s1, (nuint)i) + gv * gv; sv.StoreUnsafe(ref s1, (nuint)i);
-                (tv + vlr * gv / (Vector512.Sqrt(sv) + ve)).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vp = Vector256.Create(prior); var vlr = Vector256.Create(lr); var ve = Vector256.Create(eps);
-            for (; i <= n - 8; i += 8)
-            {
-                var tv = Vector256.LoadUnsafe(ref t, (nuint)i); var gv = Vector256.LoadUnsafe(ref g, (nuint)i);
-                if (withPrior) { gv -= vp * tv; gv.StoreUnsafe(ref g, (nuint)i); }
-                var sv = Vector256.LoadUnsafe(ref s1, (nuint)i) + gv * gv; sv.StoreUnsafe(ref s1, (nuint)i);
-                (tv + vlr * gv / (Vector256.Sqrt(sv) + ve)).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
+        if (Vector512.IsHardwareAccelerated) i = AdagradVector<V512>(ref t, ref g, ref s1, n, prior, lr, eps);
+        else if (Vector256.IsHardwareAccelerated) i = AdagradVector<V256>(ref t, ref g, ref s1, n, prior, lr, eps);
         for (; i < n; i++)
         {
             float gi = Unsafe.Add(ref g, i);
@@ -101,34 +62,8 @@ internal static class UpdateRules
         int n = theta.Length, i = 0;
         bool withPrior = prior != 0f;
         float c1 = 1 - b1, c2 = 1 - b2;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vp = Vector512.Create(prior); var vb1 = Vector512.Create(b1); var vc1 = Vector512.Create(c1);
-            var vb2 = Vector512.Create(b2); var vc2 = Vector512.Create(c2);
-            var vInv = Vector512.Create(invBc2); var vEps = Vector512.Create(eps); var vStep = Vector512.Create(stepSize);
-            for (; i <= n - 16; i += 16)
-            {
-                var tv = Vector512.LoadUnsafe(ref t, (nuint)i); var gv = Vector512.LoadUnsafe(ref g, (nuint)i);
-                if (withPrior) { gv -= vp * tv; gv.StoreUnsafe(ref g, (nuint)i); }
-                var mv = vb1 * Vector512.LoadUnsafe(ref m1, (nuint)i) + vc1 * gv; mv.StoreUnsafe(ref m1, (nuint)i);
-                var vv = vb2 * Vector512.LoadUnsafe(ref v1, (nuint)i) + vc2 * gv * gv; vv.StoreUnsafe(ref v1, (nuint)i);
-                (tv + vStep * mv / (Vector512.Sqrt(vv) * vInv + vEps)).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vp = Vector256.Create(prior); var vb1 = Vector256.Create(b1); var vc1 = Vector256.Create(c1);
-            var vb2 = Vector256.Create(b2); var vc2 = Vector256.Create(c2);
-            var vInv = Vector256.Create(invBc2); var vEps = Vector256.Create(eps); var vStep = Vector256.Create(stepSize);
-            for (; i <= n - 8; i += 8)
-            {
-                var tv = Vector256.LoadUnsafe(ref t, (nuint)i); var gv = Vector256.LoadUnsafe(ref g, (nuint)i);
-                if (withPrior) { gv -= vp * tv; gv.StoreUnsafe(ref g, (nuint)i); }
-                var mv = vb1 * Vector256.LoadUnsafe(ref m1, (nuint)i) + vc1 * gv; mv.StoreUnsafe(ref m1, (nuint)i);
-                var vv = vb2 * Vector256.LoadUnsafe(ref v1, (nuint)i) + vc2 * gv * gv; vv.StoreUnsafe(ref v1, (nuint)i);
-                (tv + vStep * mv / (Vector256.Sqrt(vv) * vInv + vEps)).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
+        if (Vector512.IsHardwareAccelerated) i = AdamVector<V512>(ref t, ref g, ref m1, ref v1, n, prior, b1, b2, stepSize, invBc2, eps);
+        else if (Vector256.IsHardwareAccelerated) i = AdamVector<V256>(ref t, ref g, ref m1, ref v1, n, prior, b1, b2, stepSize, invBc2, eps);
         for (; i < n; i++)
         {
             float gi = Unsafe.Add(ref g, i);
@@ -137,6 +72,54 @@ internal static class UpdateRules
             float vi = b2 * Unsafe.Add(ref v1, i) + c2 * gi * gi; Unsafe.Add(ref v1, i) = vi;
             Unsafe.Add(ref t, i) += stepSize * mi / (MathF.Sqrt(vi) * invBc2 + eps);
         }
+    }
+
+    // ---- the vector bodies, one per rule, generic over the width; each returns the first index left to the scalar tail ----
+
+    static int SgdVector<V>(ref float t, ref float g, ref float s1, int n, float prior, float lr, float momentum) where V : struct, ISimd<V>
+    {
+        var vp = V.Create(prior); var vlr = V.Create(lr); var vm = V.Create(momentum);
+        int i = 0;
+        for (; i <= n - V.Count; i += V.Count)
+        {
+            var tv = V.Load(ref t, (nuint)i); var gv = V.Load(ref g, (nuint)i);
+            if (prior != 0f) { gv -= vp * tv; gv.Store(ref g, (nuint)i); }
+            var sv = vm * V.Load(ref s1, (nuint)i) + gv; sv.Store(ref s1, (nuint)i);
+            (tv + vlr * sv).Store(ref t, (nuint)i);
+        }
+        return i;
+    }
+
+    static int AdagradVector<V>(ref float t, ref float g, ref float s1, int n, float prior, float lr, float eps) where V : struct, ISimd<V>
+    {
+        var vp = V.Create(prior); var vlr = V.Create(lr); var ve = V.Create(eps);
+        int i = 0;
+        for (; i <= n - V.Count; i += V.Count)
+        {
+            var tv = V.Load(ref t, (nuint)i); var gv = V.Load(ref g, (nuint)i);
+            if (prior != 0f) { gv -= vp * tv; gv.Store(ref g, (nuint)i); }
+            var sv = V.Load(ref s1, (nuint)i) + gv * gv; sv.Store(ref s1, (nuint)i);
+            (tv + vlr * gv / (V.Sqrt(sv) + ve)).Store(ref t, (nuint)i);
+        }
+        return i;
+    }
+
+    static int AdamVector<V>(ref float t, ref float g, ref float m1, ref float v1, int n, float prior,
+                             float b1, float b2, float stepSize, float invBc2, float eps) where V : struct, ISimd<V>
+    {
+        var vp = V.Create(prior); var vb1 = V.Create(b1); var vc1 = V.Create(1 - b1);
+        var vb2 = V.Create(b2); var vc2 = V.Create(1 - b2);
+        var vInv = V.Create(invBc2); var vEps = V.Create(eps); var vStep = V.Create(stepSize);
+        int i = 0;
+        for (; i <= n - V.Count; i += V.Count)
+        {
+            var tv = V.Load(ref t, (nuint)i); var gv = V.Load(ref g, (nuint)i);
+            if (prior != 0f) { gv -= vp * tv; gv.Store(ref g, (nuint)i); }
+            var mv = vb1 * V.Load(ref m1, (nuint)i) + vc1 * gv; mv.Store(ref m1, (nuint)i);
+            var vv = vb2 * V.Load(ref v1, (nuint)i) + vc2 * gv * gv; vv.Store(ref v1, (nuint)i);
+            (tv + vStep * mv / (V.Sqrt(vv) * vInv + vEps)).Store(ref t, (nuint)i);
+        }
+        return i;
     }
 
     static void Check(Span<float> theta, Span<float> grad, Span<float> s1, Span<float> s2)

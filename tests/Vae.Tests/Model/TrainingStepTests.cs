@@ -68,6 +68,13 @@ public class TrainingStepTests
         for (int i = 0; i < 20; i++) { a.Step(x); b.Step(x); a.Step(x.AsSpan(0, (m / 2) * spec.D)); }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated == 0, $"60 training steps allocated {allocated} managed bytes");
+        Assert.True(a.Sgvb.Model.LastBatchWasBinary); // the binary batch took the sparse first-layer path
+        a.Sgvb.Model.SparseBinaryInput = false; b.Sgvb.Model.SparseBinaryInput = false; // the dense path allocates nothing either
+        for (int i = 0; i < 5; i++) { a.Step(x); b.Step(x); }
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) { a.Step(x); b.Step(x); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(a.Sgvb.Model.LastBatchWasBinary);
     }
 
     [Fact]
