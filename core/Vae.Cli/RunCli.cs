@@ -1,16 +1,21 @@
 // `vae eval`, `vae sample`, `vae describe`: commands on a finished run folder and on the BLAS provider.
 // Owns: their options and printing. Must not: evaluate or sample itself (RunInspection does).
 using System.CommandLine;
+using Vae.Core.Inference;
 using Vae.Core.Numerics;
 using Vae.Core.Runs;
 
 namespace Vae.Cli;
 
-/// <summary>`vae eval --run DIR`: test ELBO and importance-sampled log p(x) of a trained run.</summary>
+/// <summary>`vae eval --run DIR [--estimator is|hmc]`: test ELBO and log p(x) of a trained run by the chosen estimator.</summary>
 public sealed class EvalCli
 {
     public readonly Option<string> Run = Opt.Text("--run", "Run folder to evaluate (holds checkpoint.ckpt).", "DIR");
-    public readonly Option<int> K = Opt.Int("--k", "Importance samples K per test point for log p(x) (paper Appendix D); 0 = ELBO only.", 5000, 0, helpName: "K");
+    public readonly Option<string> Estimator = Opt.Choice("--estimator", "log p(x) estimator: is = importance sampling from q(z|x) " +
+        "(Rezende et al. 2014); hmc = the paper's Appendix D estimator (HMC posterior samples, a Gaussian q(z) fitted to half of them; " +
+        $"decoder only, Dz <= {AppendixDOptions.MaxDz}).", "is", ["is", "hmc"]);
+    public readonly Option<int> K = Opt.Int("--k", "Samples K per test point for log p(x): importance samples (is), or HMC posterior " +
+        $"samples, half to fit q(z) and half to evaluate (hmc; default {new AppendixDOptions().Samples}); 0 = ELBO only.", 5000, 0, helpName: "K");
     public readonly Option<int> Limit = Opt.Int("--eval-limit", "Evaluate the first N test rows; 0 = the whole test set.", 0, 0);
     public readonly Option<string> Data = Opt.Text("--data", "Data root; default: the run's, else $VAE_DATA, else data/.", "DIR");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
@@ -19,21 +24,39 @@ public sealed class EvalCli
     public EvalCli(Func<TextWriter> output, Func<TextWriter> error)
     {
         Run.Required = true;
-        Command = new Command("eval", "Evaluate a trained run: test ELBO (nats per datapoint), and log p(x) by importance sampling; " +
-                                      "writes eval-k<K>.json into the run. Progress with ETA goes to stderr.") { Run, K, Limit, Data, Threads };
+        Command = new Command("eval", "Evaluate a trained run: test ELBO (nats per datapoint), and log p(x) by importance sampling or by " +
+                                      "HMC (Appendix D); writes eval-k<K>.json / eval-hmc-k<K>.json into the run. Progress with ETA goes to stderr.")
+            { Run, Estimator, K, Limit, Data, Threads };
         Command.SetAction(p =>
         {
             var o = output();
-            var r = RunInspection.Evaluate(p.GetValue(Run)!, p.GetValue(K), VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Data), p.GetValue(Limit));
+            var est = LogPxEstimators.Parse(p.GetValue(Estimator)!);
+            int k = est == LogPxEstimator.Hmc && !p.Given(K) ? new AppendixDOptions().Samples : p.GetValue(K);
+            var r = RunInspection.Evaluate(p.GetValue(Run)!, k, VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Data), p.GetValue(Limit),
+                                           estimator: est, progress: est == LogPxEstimator.Hmc ? HmcProgress(error()) : null);
             o.WriteLine($"{r.Dataset} ({r.Variant}), {r.N} test rows: test ELBO {r.TestElbo:F3} ± {r.TestElboStdErr:F3} nats " +
                         $"({r.TestBitsPerDim:F4} bits/dim, {r.ElboSeconds:F1} s)");
             if (!double.IsNaN(r.RebinarizedElbo))
                 o.WriteLine($"{r.Dataset}: test ELBO {r.RebinarizedElbo:F3} nats averaged over 5 further test binarizations x 4 noise draws (spread {r.RebinarizedSpread:F3})");
             if (r.K > 0)
                 o.WriteLine($"{r.Dataset} ({r.Variant}): log p(x) ~ {r.LogPx:F3} ± {r.LogPxStdErr:F3} nats " +
-                            $"({r.LogPxBitsPerDim:F4} bits/dim), K = {r.K}, {r.LogPxSeconds:F1} s");
+                            $"({r.LogPxBitsPerDim:F4} bits/dim), estimator {r.Estimator} ({LogPxEstimators.Describe(est)}), K = {r.K}, " +
+                            (est == LogPxEstimator.Hmc ? $"HMC acceptance {r.HmcAcceptance:F3}, mean step {r.HmcStepSize:G3}, " : "") +
+                            $"{r.LogPxSeconds:F1} s");
             return ExitCodes.Ok;
         });
+    }
+
+    /// <summary>A progress line with an ETA every ~5 s while the HMC estimator runs (minutes on a whole test set).</summary>
+    static Action<int, int> HmcProgress(TextWriter err)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew(); var last = TimeSpan.Zero;
+        return (done, total) =>
+        {
+            if (done < total && (sw.Elapsed - last).TotalSeconds < 5) return;
+            last = sw.Elapsed;
+            err.WriteLine($"hmc estimator: {done}/{total} datapoints, {sw.Elapsed.TotalSeconds:F0} s, ETA {sw.Elapsed.TotalSeconds * (total - done) / done:F0} s");
+        };
     }
 }
 

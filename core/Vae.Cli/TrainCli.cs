@@ -34,6 +34,11 @@ public sealed class TrainCli
 
     public readonly Option<string> Dataset = Opt.Choice("--dataset", "Dataset to train on (`vae data list` shows them).", D.Dataset,
         Catalog.All.Select(d => d.Name).ToArray());
+    public readonly Option<string> Method = Opt.Choice("--method", "Learning method: aevb = Algorithm 1; wake-sleep = Hinton et al. 1995 " +
+        "with the same encoder/decoder (paper Fig. 2); mcem = Monte Carlo EM with HMC, decoder only, needs a small training set " +
+        $"(--train-limit, at most {TrainOptions.MaxMcemTrainingSet}; paper Appendix E).", TrainingMethods.Label(D.Method),
+        Enum.GetValues<TrainingMethod>().Select(TrainingMethods.Label).ToArray());
+    public readonly Option<int> TrainLimit = Opt.Int("--train-limit", "Train on the first N training rows only; 0 = all.", D.TrainLimit, 0);
     public readonly Option<string> Preset = Opt.Choice("--preset", "Named settings applied after the dataset's and before explicit options; " +
         "paper = §5 of the paper: Adagrad (step size chosen from {0.01, 0.02, 0.1} unless --lr is given), weight prior N(0, I), " +
         "init N(0, 0.01^2), M = 100, L = 1, estimator B, tanh. Default: none.", null, Presets.Names.ToArray());
@@ -66,7 +71,8 @@ public sealed class TrainCli
     public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of every random stream (init, shuffle, noise, binarization, evaluation).",
         HelpName = "S", DefaultValueFactory = _ => D.Seed };
     public readonly Option<long> EvalEvery = Opt.Long("--eval-every", "Evaluate the test ELBO every this many training samples; 0 = once per epoch.", D.EvalEverySamples, 0);
-    public readonly Option<int> FinalK = Opt.Int("--final-k", "Importance samples K of the final log p(x) estimate; 0 = skip it.", D.FinalK, 0, helpName: "K");
+    public readonly Option<int> FinalK = Opt.Int("--final-k", "Samples K of the final log p(x) estimate (importance sampling; " +
+        "HMC / Appendix D for --method mcem, which has no trained encoder); 0 = skip it.", D.FinalK, 0, helpName: "K");
     public readonly Option<int> EvalLimit = Opt.Int("--eval-limit", "Final evaluation on the first N test rows; 0 = the whole test set.", D.EvalLimit, 0);
     public readonly Option<string> Data = Opt.Text("--data", "Data root; default: $VAE_DATA, else data/ in the repository.", "DIR");
     public readonly Option<string> Out = Opt.Text("--out", "Results root: the run goes to OUT/EXPERIMENT/RUN-ID/.", "DIR", "results");
@@ -82,7 +88,7 @@ public sealed class TrainCli
     {
         Command = new Command("train", "Train a VAE into a run folder (manifest, curve, checkpoints, figures, metrics.json last).")
         {
-            Dataset, Preset, Variant, Validation, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
+            Dataset, Method, TrainLimit, Preset, Variant, Validation, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
             MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
             Experiment, RunId, Threads, Resume,
         };
@@ -116,6 +122,7 @@ public sealed class TrainCli
             Variant = r.Given(Variant) ? DataVariants.Parse(r.GetValue(Variant)!) : o.Variant,
             Validation = r.Given(Validation) ? Splits[r.GetValue(Validation)!] : o.Validation,
             Estimator = r.Given(Estimator) ? Enum.Parse<Estimator>(r.GetValue(Estimator)!, true) : o.Estimator,
+            Method = r.Given(Method) ? TrainingMethods.Parse(r.GetValue(Method)!) : o.Method, TrainLimit = Pick(TrainLimit, o.TrainLimit),
             Samples = Pick(Samples, o.Samples), BatchSize = Pick(Batch, o.BatchSize), Epochs = Pick(Epochs, o.Epochs),
             MaxTrainingSamples = Pick(MaxSamples, o.MaxTrainingSamples),
             Init = r.Given(Init) ? Inits[r.GetValue(Init)!] : o.Init, InitStd = r.Given(InitStd) ? (float)r.GetValue(InitStd) : o.InitStd,

@@ -62,10 +62,12 @@ public sealed class Evaluator
     /// <summary>
     /// Importance-sampled log p(x) with K samples from q(z|x) per datapoint (Rezende et al. 2014; Burda et al. 2016):
     /// log p(x) ~ log (1/K) sum_k exp(logw_k), logw = log p(x, z_k) - log q(z_k|x). Chunked over K; log-sum-exp in double.
+    /// The per-datapoint estimates go to perPoint [N] when given.
     /// </summary>
-    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise)
+    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise, Span<double> perPoint = default)
     {
         int n = CheckData(x);
+        if (!perPoint.IsEmpty && perPoint.Length < n) throw new ArgumentException($"perPoint holds {perPoint.Length} values, N = {n} needed");
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), $"K ({k}) must be positive");
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         double s = 0, s2 = 0, logK = Math.Log(k);
@@ -91,6 +93,7 @@ public sealed class Evaluator
             for (int i = 0; i < m; i++)
             {
                 double lp = _max[i] + Math.Log(_sum[i]) - logK;
+                if (!perPoint.IsEmpty) perPoint[start + i] = lp;
                 s += lp; s2 += lp * lp;
             }
         }

@@ -44,14 +44,17 @@ public readonly struct Dense
     }
 
     /// <summary>
-    /// grad[W] += x^T dy; grad[b] += column sums of dy; dx[rows, In] += dy W^T (skipped when dx is empty).
-    /// x: [rows, In], dy: [rows, Out].
+    /// grad[W] += x^T dy; grad[b] += column sums of dy (both skipped when grad is empty: input gradient only, e.g.
+    /// d log p(x, z)/dz for HMC); dx[rows, In] += dy W^T (skipped when dx is empty). x: [rows, In], dy: [rows, Out].
     /// </summary>
     public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
                          Span<float> grad, Span<float> dx, int rows)
     {
-        blas.Sgemm(true, false, In, Out, rows, 1f, x, In, dy, Out, 1f, grad.Slice(WOffset, In * Out), Out);
-        Kernels.AccumulateColumnSums(dy.Slice(0, rows * Out), rows, grad.Slice(BOffset, Out));
+        if (!grad.IsEmpty)
+        {
+            blas.Sgemm(true, false, In, Out, rows, 1f, x, In, dy, Out, 1f, grad.Slice(WOffset, In * Out), Out);
+            Kernels.AccumulateColumnSums(dy.Slice(0, rows * Out), rows, grad.Slice(BOffset, Out));
+        }
         if (!dx.IsEmpty)
             blas.Sgemm(false, true, rows, In, Out, 1f, dy, Out, theta.Slice(WOffset, In * Out), Out, 1f, dx, In);
     }
@@ -124,8 +127,8 @@ public sealed class Mlp
     }
 
     /// <summary>
-    /// From OutputGrad (filled by the caller) down to the input: grad += dJ/dtheta of every layer,
-    /// dx[rows, In] += dJ/dx (skipped when dx is empty, e.g. the encoder's data input). x must be the last Forward's input.
+    /// From OutputGrad (filled by the caller) down to the input: grad += dJ/dtheta of every layer (skipped when grad is
+    /// empty), dx[rows, In] += dJ/dx (skipped when dx is empty, e.g. the encoder's data input). x must be the last Forward's input.
     /// </summary>
     public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> grad, Span<float> dx, int rows)
     {

@@ -109,7 +109,27 @@ public sealed class VaeModel
                                  withGrad ? _dHead2.AsSpan(0, n) : Span<float>.Empty, scale);
     }
 
-    /// <summary>grad += dJ/dtheta of the decoder; dz [rows, Dz] += dJ/dz. Uses the head gradients set by LogLikelihood.</summary>
+    /// <summary>
+    /// Draws x [rows, D] from p(x|z) for the last Decode (call it before LogLikelihood, which overwrites a sigmoid mean):
+    /// Bernoulli x = 1 if u &lt; sigmoid(logit) else 0, with u ~ U(0, 1); Gaussian x = mean + exp(logvar / 2) u, with
+    /// u ~ N(0, 1). The noise u [rows, D] is an input (wake-sleep's dreams).
+    /// </summary>
+    public void SampleData(ReadOnlySpan<float> u, Span<float> x, int rows)
+    {
+        int n = rows * Spec.D;
+        if (u.Length < n || x.Length < n) throw new ArgumentException($"noise ({u.Length}) and x ({x.Length}) need rows*D = {n} floats");
+        if (Spec.Likelihood == Likelihood.Bernoulli)
+            for (int i = 0; i < n; i++) x[i] = u[i] < 1 / (1 + MathF.Exp(-_head[i])) ? 1f : 0f;
+        else
+            for (int i = 0; i < n; i++)
+            {
+                float mean = Spec.SigmoidMean ? 1 / (1 + MathF.Exp(-_head[i])) : _head[i];
+                x[i] = mean + MathF.Exp(0.5f * _head2[i]) * u[i];
+            }
+    }
+
+    /// <summary>grad += dJ/dtheta of the decoder (skipped when grad is empty); dz [rows, Dz] += dJ/dz (skipped when
+    /// empty). Uses the head gradients set by LogLikelihood.</summary>
     public void DecodeBackward(ReadOnlySpan<float> theta, ReadOnlySpan<float> z, Span<float> grad, Span<float> dz, int rows)
     {
         _dec.ZeroGrad(rows);

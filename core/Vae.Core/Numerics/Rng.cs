@@ -4,7 +4,7 @@
 namespace Vae.Core.Numerics;
 
 /// <summary>Independent random streams derived from one seed, so e.g. more noise draws never change the shuffle.</summary>
-public enum RngStream : ulong { Init = 1, Shuffle = 2, Noise = 3, Binarize = 4, Eval = 5, Split = 6 }
+public enum RngStream : ulong { Init = 1, Shuffle = 2, Noise = 3, Binarize = 4, Eval = 5, Split = 6, Dream = 7, Hmc = 8 }
 
 /// <summary>xoshiro256** generator. Not thread-safe: one instance per consumer.</summary>
 public sealed class Rng

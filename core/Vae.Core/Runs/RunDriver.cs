@@ -101,7 +101,7 @@ public static class RunDriver
         var progress = new ProgressReporter(log, liveProgress, variant, startSamples);
         progress.Line(resuming
             ? $"resuming {folder.Path} at step {startStep} ({startSamples} samples)"
-            : $"run {folder.Path}: {o.Dataset} ({variant}), {o.Model}, {o.Optimizer.Kind} lr {o.Optimizer.LearningRate}, {trainer.TotalSteps} steps; {blas.Describe()}");
+            : $"run {folder.Path}: {o.Dataset} ({variant}), {o.Model}, method {TrainingMethods.Label(o.Method)}, {o.Optimizer.Kind} lr {o.Optimizer.LearningRate}, {trainer.TotalSteps} steps; {blas.Describe()}");
         var sw = Stopwatch.StartNew();
         var lastTimings = trainer.Timings; double lastWall = 0;
         try
@@ -130,19 +130,23 @@ public static class RunDriver
         var evalWatch = Stopwatch.StartNew();
         var test = trainer.TestElbo(o.EvalLimit);
         var train = trainer.TrainElbo(o.EvalLimit);
-        var ll = o.FinalK > 0 ? trainer.TestLogLikelihood(o.FinalK, o.EvalLimit) : null;
+        // MCEM trains no encoder, so importance sampling from q(z|x) would score the untrained encoder: it gets Appendix D.
+        var estimator = o.Method == TrainingMethod.Mcem ? Inference.LogPxEstimator.Hmc : Inference.LogPxEstimator.Is;
+        var ll = o.FinalK <= 0 ? null : estimator == Inference.LogPxEstimator.Hmc
+            ? ToLogLikelihood(trainer.TestLogLikelihoodHmc(o.FinalK, o.EvalLimit))
+            : trainer.TestLogLikelihood(o.FinalK, o.EvalLimit);
         var diag = trainer.Diagnose(o.EvalLimit);
         double evalSeconds = evalWatch.Elapsed.TotalSeconds;
         RunFigures.WriteAll(folder, o.Model, trainer.Theta, data.Test, blas, o.Seed, scatterLimit: o.EvalLimit);
 
         long samplesNow = trainer.SamplesSeen - startSamples;
-        double secPerEpoch = samplesNow > 0 ? trainSeconds * data.Train.N / samplesNow : double.NaN;
+        double secPerEpoch = samplesNow > 0 ? trainSeconds * trainer.Data.Train.N / samplesNow : double.NaN;
         double totalSeconds = secondsBefore + trainSeconds;
         folder.WriteManifest(Manifest(new RunTimings(started, DateTime.UtcNow, totalSeconds, evalSeconds, secPerEpoch, resumes)));
 
         var result = new TrainResult(o.Dataset, variant, o.Model.ToString(), o.Model.Dz, string.Join("-", o.Model.EncoderHidden),
             o.Model.Likelihood.ToString(), o.Estimator.ToString(), o.Samples, o.BatchSize, o.Optimizer.Kind.ToString(),
-            o.Optimizer.LearningRate, o.Optimizer.WeightPrior, o.Seed, (int)(trainer.SamplesSeen / data.Train.N), trainer.SamplesSeen,
+            o.Optimizer.LearningRate, o.Optimizer.WeightPrior, o.Seed, (int)(trainer.SamplesSeen / trainer.Data.Train.N), trainer.SamplesSeen,
             train.Elbo, test.Elbo, test.StdErr, ll?.LogPx ?? double.NaN, ll?.StdErr ?? double.NaN, o.FinalK, diag.ActiveUnits,
             totalSeconds, secPerEpoch, blas.Describe());
         var metrics = (JsonObject)JsonSerializer.SerializeToNode(result, RunFolder.JsonOptions)!;
@@ -153,13 +157,18 @@ public static class RunDriver
         metrics["TestKl"] = test.Kl;
         metrics["EvalRows"] = test.N;
         metrics["RunId"] = folder.RunId;
+        metrics["Method"] = TrainingMethods.Label(o.Method);
+        metrics["LogPxEstimator"] = ll is null ? "none" : Inference.LogPxEstimators.Label(estimator);
+        metrics["TrainRows"] = trainer.Data.Train.N;
         folder.WriteMetrics(metrics); // LAST: its presence marks a finished run
         progress.Line($"done: test ELBO {test.Elbo:F2} ± {test.StdErr:F2} nats ({BitsPerDim(test.Elbo, o.Model.D):F4} bits/dim), " +
                       $"train ELBO {train.Elbo:F2} nats, {diag.ActiveUnits} active units" +
-                      (ll is null ? "" : $", log p(x) ~ {ll.LogPx:F2} ± {ll.StdErr:F2} nats (K={ll.K}, {ll.Seconds:F1} s)") +
+                      (ll is null ? "" : $", log p(x) ~ {ll.LogPx:F2} ± {ll.StdErr:F2} nats ({Inference.LogPxEstimators.Describe(estimator)}, K={ll.K}, {ll.Seconds:F1} s)") +
                       $" ({variant}); {secPerEpoch:F1} s/epoch; {folder.Path}");
         return result;
     }
+
+    static Inference.LogLikelihoodResult ToLogLikelihood(Inference.AppendixDResult r) => new(r.LogPx, r.StdErr, r.K, r.N, r.Seconds);
 
     /// <summary>Bits per dimension of a log-likelihood (or bound) in nats per datapoint: -value / (D ln 2).</summary>
     public static double BitsPerDim(double natsPerDatapoint, int d) => -natsPerDatapoint / (d * Math.Log(2));

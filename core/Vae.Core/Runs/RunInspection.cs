@@ -1,8 +1,9 @@
 // Working with a finished (or interrupted) run folder: reload its model from the checkpoint, evaluate it, sample from it.
 // Owns: rebuilding a Trainer from checkpoint.ckpt and the eval report. Must not: train or change existing run files
-// (it only adds eval-k<K>.json and samples-<n>.png).
+// (it only adds eval-k<K>.json / eval-hmc-k<K>.json and samples-<n>.png).
 using System.Text.Json;
 using Vae.Core.Data;
+using Vae.Core.Inference;
 using Vae.Core.IO;
 using Vae.Core.Numerics;
 using Vae.Core.Training;
@@ -12,7 +13,8 @@ namespace Vae.Core.Runs;
 /// <summary>Result of evaluating a run: test ELBO and importance-sampled log p(x), nats per datapoint.</summary>
 public sealed record EvalReport(string Run, string Dataset, string Variant, int N, double TestElbo, double TestElboStdErr,
                                 double TestBitsPerDim, double ElboSeconds, int K, double LogPx, double LogPxStdErr,
-                                double LogPxBitsPerDim, double LogPxSeconds, double RebinarizedElbo, double RebinarizedSpread);
+                                double LogPxBitsPerDim, double LogPxSeconds, double RebinarizedElbo, double RebinarizedSpread,
+                                string Estimator = "is", double HmcAcceptance = double.NaN, double HmcStepSize = double.NaN);
 
 /// <summary>Loads run folders back.</summary>
 public static class RunInspection
@@ -38,24 +40,34 @@ public static class RunInspection
     }
 
     /// <summary>
-    /// Test ELBO (single sample, estimator B, fixed evaluation noise) and, for k &gt; 0, the importance-sampled log p(x)
-    /// with k samples, on the first <paramref name="limit"/> test rows (0 = all). Also written to eval-k{k}.json in the run.
+    /// Test ELBO (single sample, estimator B, fixed evaluation noise) and, for k &gt; 0, log p(x) with k samples per datapoint
+    /// by the chosen estimator (importance sampling, or HMC / Appendix D), on the first <paramref name="limit"/> test rows
+    /// (0 = all). Also written to eval-k{k}.json (IS) or eval-hmc-k{k}.json (HMC) in the run.
     /// </summary>
-    public static EvalReport Evaluate(string runDir, int k, IBlas blas, string? dataDir = null, int limit = 0, PreparedData? data = null)
+    public static EvalReport Evaluate(string runDir, int k, IBlas blas, string? dataDir = null, int limit = 0, PreparedData? data = null,
+                                      LogPxEstimator estimator = LogPxEstimator.Is, Action<int, int>? progress = null)
     {
         if (k < 0) throw new ArgumentException($"K ({k}) must be >= 0");
+        var (saved, _) = ReadCheckpoint(runDir, dataDir);
+        if (estimator == LogPxEstimator.Hmc && k > 0)
+            new AppendixDOptions { Samples = k }.Validate();
+        if (estimator == LogPxEstimator.Hmc && saved.Model.Dz > AppendixDOptions.MaxDz)
+            throw new ArgumentException($"--estimator hmc: the Appendix D estimator fits a Gaussian to posterior samples and is unreliable for " +
+                $"high-dimensional latents (the paper uses Dz = 3); this run has Dz = {saved.Model.Dz} > {AppendixDOptions.MaxDz}: use --estimator is");
         var t = Load(runDir, blas, dataDir, data);
         var o = t.Options;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var elbo = t.TestElbo(limit);
         double elboSeconds = sw.Elapsed.TotalSeconds;
-        var ll = k > 0 ? t.TestLogLikelihood(k, limit) : null;
+        AppendixDResult? hmc = k > 0 && estimator == LogPxEstimator.Hmc ? t.TestLogLikelihoodHmc(k, limit, progress) : null;
+        var ll = k <= 0 ? null : hmc is not null ? new LogLikelihoodResult(hmc.LogPx, hmc.StdErr, hmc.K, hmc.N, hmc.Seconds) : t.TestLogLikelihood(k, limit);
         var (rebin, spread) = Rebinarized(t, blas, limit);
         var folder = RunFolder.Open(runDir);
         var report = new EvalReport(folder.Path, o.Dataset, DataVariants.Label(o.Variant, o.Model.Likelihood == Model.Likelihood.Bernoulli),
             elbo.N, elbo.Elbo, elbo.StdErr, RunDriver.BitsPerDim(elbo.Elbo, o.Model.D), elboSeconds,
-            k, ll?.LogPx ?? double.NaN, ll?.StdErr ?? double.NaN, ll is null ? double.NaN : RunDriver.BitsPerDim(ll.LogPx, o.Model.D), ll?.Seconds ?? 0, rebin, spread);
-        folder.WriteJson($"eval-k{k}.json", report);
+            ll?.K ?? 0, ll?.LogPx ?? double.NaN, ll?.StdErr ?? double.NaN, ll is null ? double.NaN : RunDriver.BitsPerDim(ll.LogPx, o.Model.D), ll?.Seconds ?? 0, rebin, spread,
+            LogPxEstimators.Label(estimator), hmc?.Acceptance ?? double.NaN, hmc?.StepSize ?? double.NaN);
+        folder.WriteJson(estimator == LogPxEstimator.Hmc ? $"eval-hmc-k{k}.json" : $"eval-k{k}.json", report);
         return report;
     }
 

@@ -7,6 +7,27 @@ using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 
+/// <summary>How the parameters are learned (paper §5 compares the three): AEVB (Algorithm 1), wake-sleep (Hinton et al.
+/// 1995, same encoder and decoder), Monte Carlo EM (Appendix E: HMC posterior samples, decoder only, small data sets).</summary>
+public enum TrainingMethod { Aevb, WakeSleep, Mcem }
+
+/// <summary>The methods' command-line and table names (one place): aevb, wake-sleep, mcem.</summary>
+public static class TrainingMethods
+{
+    public static string Label(TrainingMethod m) => m switch
+    {
+        TrainingMethod.Aevb => "aevb",
+        TrainingMethod.WakeSleep => "wake-sleep",
+        TrainingMethod.Mcem => "mcem",
+        _ => throw new ArgumentOutOfRangeException(nameof(m), m, "unknown training method"),
+    };
+
+    /// <summary>Parses a label; ArgumentException listing the names otherwise.</summary>
+    public static TrainingMethod Parse(string s) =>
+        Enum.GetValues<TrainingMethod>().FirstOrDefault(m => Label(m) == s.Trim().ToLowerInvariant(), (TrainingMethod)(-1)) is var m && m >= 0
+            ? m : throw new ArgumentException($"'{s}' is not a training method; expected one of {string.Join(", ", Enum.GetValues<TrainingMethod>().Select(Label))}");
+}
+
 /// <summary>Options of one training run. Defaults follow the paper (§5: M = 100, L = 1) with Adam as optimizer.</summary>
 public sealed record TrainOptions
 {
@@ -18,6 +39,10 @@ public sealed record TrainOptions
     /// <summary>HoldOut keeps a validation split; MergeIntoTrain trains on it too (the paper's 60,000 MNIST images).</summary>
     public ValidationSplit Validation { get; init; } = ValidationSplit.MergeIntoTrain;
     public ModelSpec Model { get; init; } = new();
+    /// <summary>Learning method; every method writes the same run folder and is evaluated by the same code.</summary>
+    public TrainingMethod Method { get; init; } = TrainingMethod.Aevb;
+    /// <summary>Train on the first N training rows only (0 = all). MCEM needs a small training set (Appendix E; Fig. 3: 1,000).</summary>
+    public int TrainLimit { get; init; }
     public Estimator Estimator { get; init; } = Estimator.B;
     /// <summary>Noise samples per datapoint, L. §5: L = 1.</summary>
     public int Samples { get; init; } = 1;
@@ -61,6 +86,10 @@ public sealed record TrainOptions
         if (EvalPerDecade > 0 && EvalEverySamples <= 0) throw new ArgumentException($"log-spaced evaluation (EvalPerDecade {EvalPerDecade}) needs its first point EvalEverySamples > 0");
         if (FinalK < 0) throw new ArgumentException($"final K ({FinalK}) must be >= 0");
         if (InitStd <= 0) throw new ArgumentException($"init std ({InitStd}) must be positive");
+        if (Method == TrainingMethod.Mcem && FinalK > 0 && Model.Dz > Inference.AppendixDOptions.MaxDz)
+            throw new ArgumentException($"method mcem trains no encoder, so its final log p(x) uses the HMC (Appendix D) estimator, " +
+                $"which needs Dz <= {Inference.AppendixDOptions.MaxDz} (found {Model.Dz}): set --final-k 0 or a smaller --dz");
+        if (TrainLimit < 0) throw new ArgumentException($"training-set limit ({TrainLimit}) must be >= 0 (0 = all rows)");
         if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
         if (!AllowMismatch && DatasetDefaults.IsMismatch(Model.Likelihood, Variant))
             throw new ArgumentException($"likelihood {Model.Likelihood} does not match the data variant {DataVariants.Label(Variant)}: " +
@@ -69,11 +98,19 @@ public sealed record TrainOptions
         return this;
     }
 
+    /// <summary>Largest training set MCEM accepts (its per-point chain state is N x Dz and each point moves once per epoch).</summary>
+    public const int MaxMcemTrainingSet = 10_000;
+
     /// <summary>Checks the options against the loaded data (sizes, batch larger than the dataset).</summary>
     public void ValidateAgainst(PreparedData data)
     {
         if (data.Train.D != Model.D) throw new ArgumentException($"model input D ({Model.D}) != data dimension ({data.Train.D}) of {Dataset}");
-        if (BatchSize > data.Train.N) throw new ArgumentException($"batch size M ({BatchSize}) is larger than the training set ({data.Train.N} rows)");
+        int n = TrainLimit > 0 ? Math.Min(TrainLimit, data.Train.N) : data.Train.N;
+        if (BatchSize > n) throw new ArgumentException($"batch size M ({BatchSize}) is larger than the training set ({n} rows)");
+        if (Method == TrainingMethod.Mcem && n > MaxMcemTrainingSet)
+            throw new ArgumentException($"method mcem keeps one HMC chain per training point and revisits a point only once per epoch, " +
+                $"so it is meant for small training sets (the paper's Fig. 3 uses 1,000 points); this training set has {n} rows " +
+                $"(more than {MaxMcemTrainingSet}): add --train-limit 1000 (at most {MaxMcemTrainingSet}), or use --method aevb|wake-sleep");
     }
 }
 

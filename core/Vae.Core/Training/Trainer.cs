@@ -34,6 +34,7 @@ public sealed class Trainer
     readonly BatchIterator _batches;
     readonly float[] _x;   // [M, D]     current minibatch
     readonly Evaluator _eval;
+    readonly IMethodStep? _method; // wake-sleep or MCEM over the same unit; null = AEVB
     long _step, _samples;
     double _runSum; long _runCount; // running training bound since the last curve point
     long _ticksBatch, _ticksCompute, _ticksEval; // Stopwatch ticks, see Timings
@@ -44,6 +45,7 @@ public sealed class Trainer
     {
         Options = options.Validate();
         options.ValidateAgainst(data);
+        if (options.TrainLimit > 0 && options.TrainLimit < data.Train.N) data = data with { Train = data.Train.Slice(0, options.TrainLimit) };
         Data = data;
         _unit = TrainingStep.For(options, blas, data.Train.N);
         _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches);
@@ -52,6 +54,7 @@ public sealed class Trainer
         // L = 1 bounds only: decoder workspaces of 100 rows. The importance-sampling evaluator (100 x 100 decoder rows,
         // ~100 MB) exists only while TestLogLikelihood runs (issue 11: MNIST training peaks <= 400 MB).
         _eval = new Evaluator(options.Model, blas, batch: 100, kChunk: 1);
+        _method = Methods.For(options, _unit, blas, data.Train.N);
     }
 
     public TrainOptions Options { get; }
@@ -77,7 +80,7 @@ public sealed class Trainer
         long t0 = Stopwatch.GetTimestamp();
         _batches.Next(_x);
         long t1 = Stopwatch.GetTimestamp();
-        double j = _unit.Step(_x);
+        double j = _method is null ? _unit.Step(_x) : _method.Step(_unit, _x, _batches.LastIndices);
         _ticksBatch += t1 - t0; _ticksCompute += Stopwatch.GetTimestamp() - t1;
         _step++; _samples += Options.BatchSize;
         _runSum += j; _runCount++;
@@ -155,6 +158,11 @@ public sealed class Trainer
         new Evaluator(Options.Model, _blas, batch: 100, kChunk: 100)
             .LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
 
+    /// <summary>The Appendix D (HMC) estimate of log p(x) on the test split with k posterior samples per datapoint.</summary>
+    public AppendixDResult TestLogLikelihoodHmc(int k, int limit = 0, Action<int, int>? progress = null) =>
+        new AppendixDEstimator(Options.Model, _blas, new AppendixDOptions { Samples = k })
+            .Estimate(Theta, Rows(Data.Test, limit), new Rng(Options.Seed ^ 0xA99D, RngStream.Eval), progress: progress);
+
     /// <summary>Active units and KL per unit on the test split.</summary>
     public LatentDiagnostics Diagnose(int limit = 0) => _eval.Diagnose(Theta, Rows(Data.Test, limit));
 
@@ -167,8 +175,9 @@ public sealed class Trainer
         var floats = new List<NamedArray<float>> { new("theta", Theta) };
         floats.AddRange(_unit.Optimizer.State.Select(s => new NamedArray<float>(s.Name, s.Data)));
         var b = _batches.State;
-        return new CheckpointData(JsonSerializer.Serialize(Options), floats, [],
-            new Dictionary<string, RngState> { ["noise"] = _unit.Noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize },
+        var rngs = new Dictionary<string, RngState> { ["noise"] = _unit.Noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize };
+        _method?.Save(floats, rngs);
+        return new CheckpointData(JsonSerializer.Serialize(Options), floats, [], rngs,
             new Dictionary<string, long>
             {
                 ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _unit.Optimizer.Steps,
@@ -182,10 +191,13 @@ public sealed class Trainer
         var saved = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson);
         if (saved is null || !saved.Model.Equals(Options.Model))
             throw new CheckpointFormatException(c.Source ?? "<memory>", $"checkpoint model {saved?.Model} differs from this run's model {Options.Model}");
+        if (saved.Method != Options.Method)
+            throw new CheckpointFormatException(c.Source ?? "<memory>", $"checkpoint was trained with method {saved.Method}, this run uses {Options.Method}");
         c.CopyFloatsTo("theta", Theta);
         foreach (var (name, data) in _unit.Optimizer.State) c.CopyFloatsTo(name, data);
         _unit.Optimizer.Steps = c.GetCounter("optimizer.steps");
         _unit.Noise.Restore(c.GetRng("noise"));
+        _method?.Restore(c);
         _batches.Restore(new BatchState((int)c.GetCounter("batch.n"), (int)c.GetCounter("batch.size"), (int)c.GetCounter("batch.epoch"),
                                         (int)c.GetCounter("batch.index"), c.GetRng("batch.shuffle"), c.GetRng("batch.binarize")));
         _step = c.GetCounter("step"); _samples = c.GetCounter("samples");

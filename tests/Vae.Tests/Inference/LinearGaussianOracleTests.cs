@@ -10,14 +10,16 @@ namespace Vae.Tests.Inference;
 
 public class LinearGaussianOracleTests
 {
-    const int D = 5, Dz = 2, H = 3, N = 200;
+    internal const int D = 5, Dz = 2, H = 3, N = 200;
 
-    sealed record Oracle(float[] Theta, ModelSpec Spec, float[] X, double[] ExactLogPx)
+    /// <summary>PostCov: the exact posterior covariance S (the same for every x) as [s00, s01, s11]; the encoder's Mu is
+    /// the exact posterior mean.</summary>
+    internal sealed record Oracle(float[] Theta, ModelSpec Spec, float[] X, double[] ExactLogPx, double[] PostCov)
     {
         public double ExactMean => ExactLogPx.Average();
     }
 
-    static Oracle Build()
+    internal static Oracle Build()
     {
         var spec = new ModelSpec { D = D, Dz = Dz, EncoderHidden = [D], DecoderHidden = [H], Likelihood = Likelihood.Gaussian, SigmoidMean = false, Activation = Activation.Identity };
         var ps = new ParameterSet(ModelLayout.For(spec));
@@ -67,7 +69,7 @@ public class LinearGaussianOracleTests
             double maha = r.Sum(v => v * v);
             exact[n] = -0.5 * (D * Math.Log(2 * Math.PI) + logDet + maha);
         }
-        return new Oracle(ps.Data, spec, x, exact);
+        return new Oracle(ps.Data, spec, x, exact, [s00, s01, s11]);
     }
 
     static double[,] Cholesky(double[,] a)

@@ -44,31 +44,7 @@ public sealed class Reference
                 for (int k = 0; k < dz; k++) z[k] = mu[k] + Math.Exp(0.5 * lv[k]) * e[k];
                 var dec = ForwardMlp(theta, "dec", _spec.DecoderHidden.Count, z);
                 var hd = dec[^1];
-                double lpx; double[] dHeadA, dHeadB = [];
-                if (_spec.Likelihood == Likelihood.Bernoulli)
-                {
-                    var a = DenseF(theta, "dec.logits", hd);
-                    lpx = 0; dHeadA = new double[d];
-                    for (int q = 0; q < d; q++)
-                    {
-                        double sp = Math.Max(a[q], 0) + Math.Log(1 + Math.Exp(-Math.Abs(a[q])));
-                        lpx += xi[q] * a[q] - sp;
-                        dHeadA[q] = xi[q] - 1 / (1 + Math.Exp(-a[q]));
-                    }
-                }
-                else
-                {
-                    var a = DenseF(theta, "dec.mean", hd); var sv = DenseF(theta, "dec.logvar", hd);
-                    lpx = 0; dHeadA = new double[d]; dHeadB = new double[d];
-                    for (int q = 0; q < d; q++)
-                    {
-                        double mean = _spec.SigmoidMean ? 1 / (1 + Math.Exp(-a[q])) : a[q];
-                        double r = xi[q] - mean, prec = Math.Exp(-sv[q]);
-                        lpx += -0.5 * (Log2Pi + sv[q] + r * r * prec);
-                        dHeadA[q] = r * prec * (_spec.SigmoidMean ? mean * (1 - mean) : 1);
-                        dHeadB[q] = 0.5 * (r * r * prec - 1);
-                    }
-                }
+                double lpx = LogLikelihood(theta, xi, hd, out var dHeadA, out var dHeadB);
                 double lpz = 0, lqz = 0;
                 for (int k = 0; k < dz; k++) { lpz += -0.5 * (Log2Pi + z[k] * z[k]); lqz += -0.5 * (Log2Pi + lv[k] + e[k] * e[k]); }
                 t.LogW[s * m + i] = lpx + lpz - lqz;
@@ -101,6 +77,97 @@ public sealed class Reference
         }
         terms = t;
         return j;
+    }
+
+    /// <summary>log p(x|z) from the decoder's last hidden layer hd, and d/d(head) of it (unscaled; dHeadB empty for Bernoulli).</summary>
+    double LogLikelihood(double[] theta, double[] xi, double[] hd, out double[] dHeadA, out double[] dHeadB)
+    {
+        int d = _spec.D;
+        double lpx = 0; dHeadA = new double[d]; dHeadB = [];
+        if (_spec.Likelihood == Likelihood.Bernoulli)
+        {
+            var a = DenseF(theta, "dec.logits", hd);
+            for (int q = 0; q < d; q++)
+            {
+                double sp = Math.Max(a[q], 0) + Math.Log(1 + Math.Exp(-Math.Abs(a[q])));
+                lpx += xi[q] * a[q] - sp;
+                dHeadA[q] = xi[q] - 1 / (1 + Math.Exp(-a[q]));
+            }
+        }
+        else
+        {
+            var a = DenseF(theta, "dec.mean", hd); var sv = DenseF(theta, "dec.logvar", hd);
+            dHeadB = new double[d];
+            for (int q = 0; q < d; q++)
+            {
+                double mean = _spec.SigmoidMean ? 1 / (1 + Math.Exp(-a[q])) : a[q];
+                double r = xi[q] - mean, prec = Math.Exp(-sv[q]);
+                lpx += -0.5 * (Log2Pi + sv[q] + r * r * prec);
+                dHeadA[q] = r * prec * (_spec.SigmoidMean ? mean * (1 - mean) : 1);
+                dHeadB[q] = 0.5 * (r * r * prec - 1);
+            }
+        }
+        return lpx;
+    }
+
+    /// <summary>
+    /// Wake-sleep's sleep objective (1/M) sum_m log q(z_m | x_m) for given x [M, D] and z [M, Dz]; grad (if non-null)
+    /// receives its gradient w.r.t. theta (overwritten; only encoder entries are non-zero).
+    /// </summary>
+    public double LogQ(double[] theta, double[] x, double[] z, int m, double[]? grad)
+    {
+        int d = _spec.D, dz = _spec.Dz;
+        if (grad != null) Array.Clear(grad);
+        double j = 0;
+        for (int i = 0; i < m; i++)
+        {
+            var xi = x.AsSpan(i * d, d).ToArray();
+            var enc = ForwardMlp(theta, "enc", _spec.EncoderHidden.Count, xi);
+            var h = enc[^1];
+            var mu = DenseF(theta, "enc.mu", h); var lv = DenseF(theta, "enc.logvar", h);
+            var dMu = new double[dz]; var dLv = new double[dz];
+            for (int k = 0; k < dz; k++)
+            {
+                double r = z[i * dz + k] - mu[k], prec = Math.Exp(-lv[k]);
+                j += -0.5 * (Log2Pi + lv[k] + r * r * prec) / m;
+                dMu[k] = r * prec / m; dLv[k] = 0.5 * (r * r * prec - 1) / m;
+            }
+            if (grad == null) continue;
+            var dH = new double[h.Length];
+            DenseB(theta, "enc.mu", h, dMu, grad, dH);
+            DenseB(theta, "enc.logvar", h, dLv, grad, dH);
+            BackwardMlp(theta, "enc", xi, enc, dH, grad);
+        }
+        return j;
+    }
+
+    /// <summary>
+    /// log p(x_{r mod M}, z_r) = log p(x|z) + log N(z; 0, I) per row of z [rows, Dz]; gradZ (if non-null) [rows, Dz]
+    /// receives d/dz of it (the HMC target's gradient).
+    /// </summary>
+    public double[] LogJoint(double[] theta, double[] x, int m, double[] z, int rows, double[]? gradZ)
+    {
+        int d = _spec.D, dz = _spec.Dz;
+        var lp = new double[rows];
+        var scratch = new double[theta.Length]; // parameter gradients are not wanted here
+        for (int r = 0; r < rows; r++)
+        {
+            var xi = x.AsSpan((r % m) * d, d).ToArray();
+            var zr = z.AsSpan(r * dz, dz).ToArray();
+            var dec = ForwardMlp(theta, "dec", _spec.DecoderHidden.Count, zr);
+            var hd = dec[^1];
+            double lpx = LogLikelihood(theta, xi, hd, out var dHeadA, out var dHeadB);
+            double lpz = 0;
+            for (int k = 0; k < dz; k++) lpz += -0.5 * (Log2Pi + zr[k] * zr[k]);
+            lp[r] = lpx + lpz;
+            if (gradZ == null) continue;
+            var dHd = new double[hd.Length];
+            if (_spec.Likelihood == Likelihood.Bernoulli) DenseB(theta, "dec.logits", hd, dHeadA, scratch, dHd);
+            else { DenseB(theta, "dec.mean", hd, dHeadA, scratch, dHd); DenseB(theta, "dec.logvar", hd, dHeadB, scratch, dHd); }
+            var g = BackwardMlp(theta, "dec", zr, dec, dHd, scratch);
+            for (int k = 0; k < dz; k++) gradZ[r * dz + k] = g[k] - zr[k];
+        }
+        return lp;
     }
 
     List<double[]> ForwardMlp(double[] theta, string prefix, int layers, double[] input)
