@@ -41,6 +41,8 @@ type Config =
       /// Noise samples per datapoint L.
       L: int
       Estimator: Estimator
+      /// Training method, as the core labels it: aevb (the paper's), wake-sleep or mcem (TrainingMethods.Label).
+      Method: string
       Optimizer: Optimizer
       LearningRate: float
       /// The paper's step-size selection (Sec. 5): the Adagrad step is chosen from {0.01, 0.02, 0.1} by the training
@@ -111,6 +113,7 @@ module Config =
           Dz = 20
           L = 1
           Estimator = B
+          Method = "aevb"
           Optimizer = Adagrad
           LearningRate = 0.02
           SelectStepSize = true
@@ -162,6 +165,7 @@ module Config =
           "dz", string c.Dz
           "l", string c.L
           "estimator", estimatorName c.Estimator
+          "method", c.Method
           "optimizer", optimizerName c.Optimizer
           "lr", num c.LearningRate
           "lr_select", (if c.SelectStepSize then "paper" else "none")
@@ -189,7 +193,8 @@ module Config =
         let slug =
             sprintf "%s-dz%d-L%d-%s-%s-lr%s-s%d" c.Dataset c.Dz c.L (estimatorName c.Estimator) (optimizerName c.Optimizer)
                 (if c.SelectStepSize then "sel" else num c.LearningRate) c.Seed
-        slug + "-" + hash c
+        // AEVB runs keep their short names; other methods say theirs.
+        (if c.Method = "aevb" then slug else slug + "-" + c.Method) + "-" + hash c
 
     /// Clear errors for settings no run can use, naming the field and the value found.
     let validate (c: Config) =
@@ -197,6 +202,7 @@ module Config =
         if String.IsNullOrWhiteSpace c.Dataset then fail "dataset is empty"
         if c.Dz < 1 then fail $"Dz ({c.Dz}) must be >= 1"
         if c.L < 1 then fail $"L ({c.L}) must be >= 1"
+        (try Vae.Core.Training.TrainingMethods.Parse c.Method |> ignore with e -> fail $"method: {e.Message}")
         if c.BatchSize < 1 then fail $"batch size M ({c.BatchSize}) must be >= 1"
         if List.isEmpty c.Hidden || c.Hidden |> List.exists (fun h -> h < 1) then
             fail $"hidden sizes {c.Hidden} must be a non-empty list of positive sizes"

@@ -76,6 +76,7 @@ module CoreBackend =
             Variant = DataVariants.Parse cfg.Variant,
             Validation = validationOf cfg.Dataset,
             Model = spec,
+            Method = TrainingMethods.Parse cfg.Method,
             Estimator = (match cfg.Estimator with
                          | A -> Estimator.A
                          | B -> Estimator.B),

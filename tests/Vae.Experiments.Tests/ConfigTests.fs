@@ -8,7 +8,7 @@ open Vae.Experiments
 // Every field set explicitly, so a change of the baseline's defaults cannot move this golden value.
 let explicitConfig =
     { Dataset = "frey-face"; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200; 100 ]; Activation = "relu"
-      Dz = 5; L = 3; Estimator = A; Optimizer = Adam; LearningRate = 0.001; SelectStepSize = false; BatchSize = 50; WeightPrior = false
+      Dz = 5; L = 3; Estimator = A; Method = "aevb"; Optimizer = Adam; LearningRate = 0.001; SelectStepSize = false; BatchSize = 50; WeightPrior = false
       Init = "xavier"; InitStd = 0.05; TrainSamples = 12345L; CurvePerDecade = 0; EvalK = 10; EvalPoints = 0; Seed = 7 }
 
 [<Tests>]
@@ -16,13 +16,13 @@ let tests =
     testList "Config" [
         test "Canonical_text_lists_every_field_in_a_fixed_order" {
             Expect.equal (Config.canonical explicitConfig)
-                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|optimizer=adam|lr=0.001|lr_select=none|m=50|weight_prior=0|init=xavier|init_std=0.05|train_samples=12345|curve_per_decade=0|eval_k=10|eval_points=0|seed=7"
+                "cfg1|dataset=frey-face|variant=grey|likelihood=gaussian|hidden=200-100|activation=relu|dz=5|l=3|estimator=A|method=aevb|optimizer=adam|lr=0.001|lr_select=none|m=50|weight_prior=0|init=xavier|init_std=0.05|train_samples=12345|curve_per_decade=0|eval_k=10|eval_points=0|seed=7"
                 "canonical text"
         }
 
         test "Run_id_is_the_sha256_of_the_canonical_text_so_it_is_stable_across_processes" {
-            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> 4c6c61fabb...
-            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-4c6c61fabb" "run id"
+            // Golden from: printf '%s' '<the canonical text above>' | sha256sum  -> 9f86a3e077...
+            Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-9f86a3e077" "run id"
         }
 
         test "Equal_configs_built_separately_get_the_same_run_id" {
@@ -37,7 +37,7 @@ let tests =
                 [ "dataset", { c with Dataset = "mnist" }; "variant", { c with Variant = "fixed" }
                   "likelihood", { c with Likelihood = Bernoulli }; "hidden", { c with Hidden = [ 200 ] }
                   "activation", { c with Activation = "tanh" }; "dz", { c with Dz = 6 }; "l", { c with L = 1 }
-                  "estimator", { c with Estimator = B }; "optimizer", { c with Optimizer = Sgd }
+                  "estimator", { c with Estimator = B }; "method", { c with Method = "wake-sleep" }; "optimizer", { c with Optimizer = Sgd }
                   "lr", { c with LearningRate = 0.0011 }; "lr_select", { c with SelectStepSize = true }; "m", { c with BatchSize = 51 }
                   "weight_prior", { c with WeightPrior = true }; "init", { c with Init = "normal" }
                   "init_std", { c with InitStd = 0.01 }
@@ -71,7 +71,7 @@ let tests =
                 comma.NumberFormat.NegativeSign <- "~"
                 System.Globalization.CultureInfo.CurrentCulture <- comma
                 Expect.equal ((0.5).ToString()) "0,5" "the hand-made culture is in effect"
-                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-4c6c61fabb" "decimal comma must not leak in"
+                Expect.equal (Config.runId explicitConfig) "frey-face-dz5-L3-A-adam-lr0.001-s7-9f86a3e077" "decimal comma must not leak in"
             finally
                 System.Globalization.CultureInfo.CurrentCulture <- saved
         }

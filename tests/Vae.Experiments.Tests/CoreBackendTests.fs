@@ -27,7 +27,7 @@ let tests =
             let c =
                 { Config.baseline with
                     Dataset = "frey-face"; Variant = "grey"; Likelihood = Gaussian; Hidden = [ 200; 100 ]; Activation = "relu"
-                    Dz = 5; L = 3; Estimator = FsEstimator.A; Optimizer = Sgd; LearningRate = 0.05; SelectStepSize = false; BatchSize = 50
+                    Dz = 5; L = 3; Estimator = FsEstimator.A; Method = "wake-sleep"; Optimizer = Sgd; LearningRate = 0.05; SelectStepSize = false; BatchSize = 50
                     WeightPrior = false; Init = "xavier"; InitStd = 0.2; TrainSamples = 10_000L; EvalK = 7; EvalPoints = 30; Seed = 9 }
             let o = CoreBackend.toTrainOptions c 560 (Some "dd")
             Expect.equal (o.Dataset, o.DataDir, o.Variant, o.Validation) ("frey-face", "dd", DataVariant.Grey, ValidationSplit.MergeIntoTrain) "data"
@@ -37,6 +37,7 @@ let tests =
             Expect.equal (o.Optimizer.Kind, o.Optimizer.LearningRate, o.Optimizer.WeightPrior) (OptimizerKind.Sgd, 0.05, 0.0) "optimizer"
             Expect.equal (o.Init, o.InitStd, o.Seed, o.FinalK, o.EvalLimit) (InitScheme.XavierUniform, 0.2f, 9UL, 7, 30) "init, seed, eval"
             Expect.equal o.EvalEverySamples 1000L "10 curve points"
+            Expect.equal o.Method TrainingMethod.WakeSleep "method"
             let p = CoreBackend.toTrainOptions Config.baseline 784 None
             Expect.equal (p.Optimizer.Kind, p.Optimizer.LearningRate, p.Optimizer.WeightPrior, p.Init, p.InitStd)
                 (OptimizerKind.Adagrad, 0.02, 1.0, InitScheme.Normal, 0.01f) "the baseline is the paper's setting"
