@@ -1,4 +1,4 @@
-// `vae eval`, `vae sample`, `vae describe`: commands on a finished run folder and on the BLAS provider.
+// `vae eval`, `vae sample`, `vae export`, `vae describe`: commands on a finished run folder and on the BLAS provider.
 // Owns: their options and printing. Must not: evaluate or sample itself (RunInspection does).
 using System.CommandLine;
 using Vae.Core.Inference;
@@ -69,16 +69,44 @@ public sealed class SampleCli
     public readonly Option<string> Run = Opt.Text("--run", "Run folder to sample from (holds checkpoint.ckpt).", "DIR");
     public readonly Option<int> N = Opt.Int("--n", $"Number of samples (images) in the grid, at most {MaxImages} (rows wrap at 10-20 columns).", 64, 1, MaxImages);
     public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of the latent draws; default: the run's seed.", HelpName = "S" };
+    public readonly Option<bool> Npy = Opt.Flag("--npy", "Also write the same decoder means as samples-<n>.npy (float32 [n, D], numpy.load reads it).");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
     public Command Command { get; }
 
     public SampleCli(Func<TextWriter> output)
     {
         Run.Required = true;
-        Command = new Command("sample", "Write samples-<n>.png into a run: decoder means of n draws z ~ N(0, I) (paper Fig. 5).") { Run, N, Seed, Threads };
+        Command = new Command("sample", "Write samples-<n>.png into a run: decoder means of n draws z ~ N(0, I) (paper Fig. 5).") { Run, N, Seed, Npy, Threads };
         Command.SetAction(p =>
         {
-            output().WriteLine(RunInspection.Sample(p.GetValue(Run)!, p.GetValue(N), VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Seed)));
+            output().WriteLine(RunInspection.Sample(p.GetValue(Run)!, p.GetValue(N), VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Seed), p.GetValue(Npy)));
+            return ExitCodes.Ok;
+        });
+    }
+}
+
+/// <summary>`vae export --run DIR`: the run's weights as safetensors, or its test latents as .npy.</summary>
+public sealed class ExportCli
+{
+    public readonly Option<string> Run = Opt.Text("--run", "Run folder to export (holds checkpoint.ckpt).", "DIR");
+    public readonly Option<string> Format = Opt.Choice("--format", "safetensors = the weights (PyTorch nn.Linear names and [out, in] shapes, " +
+        "the model in the metadata; scripts/vae_torch.py loads it; `vae train --init-from` reads it back); " +
+        "latents = posterior means mu(x) of the test split as float32 [N, Dz] .npy.", "safetensors", ["safetensors", "latents"]);
+    public readonly Option<string> Out = Opt.Text("--out", "Output file; default: <run>/model.safetensors or <run>/latents-test.npy.", "FILE");
+    public readonly Option<string> Data = Opt.Text("--data", "Data root for --format latents; default: the run's, else $VAE_DATA, else data/.", "DIR");
+    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
+    public Command Command { get; }
+
+    public ExportCli(Func<TextWriter> output)
+    {
+        Run.Required = true;
+        Command = new Command("export", "Export a trained run for other tools: weights as safetensors, or test latents as .npy.") { Run, Format, Out, Data, Threads };
+        Command.SetAction(p =>
+        {
+            string run = p.GetValue(Run)!, format = p.GetValue(Format)!;
+            output().WriteLine(format == "latents"
+                ? RunExport.Latents(run, VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Out), p.GetValue(Data))
+                : RunExport.Weights(run, p.GetValue(Out)));
             return ExitCodes.Ok;
         });
     }

@@ -68,6 +68,8 @@ public sealed class TrainCli
     public readonly Option<string> Init = Opt.Choice("--init", "Initialisation: torch = PyTorch nn.Linear's U(±1/sqrt(fan_in)); " +
         "xavier = Glorot uniform; normal = N(0, init-std^2) (the paper's).", "torch", Inits.Keys.ToArray());
     public readonly Option<double> InitStd = Opt.Double("--init-std", "Standard deviation of --init normal.", double.Parse(D.InitStd.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), 0, minExclusive: true);
+    public readonly Option<string> InitFrom = Opt.Text("--init-from", "Start from the weights in this safetensors file (`vae export`, or " +
+        "scripts/vae_torch.py: PyTorch names, [out, in] weights) instead of --init (default: none, initialise from --seed); its model must match --dz/--hidden/--likelihood.", "FILE");
     public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of every random stream (init, shuffle, noise, binarization, evaluation).",
         HelpName = "S", DefaultValueFactory = _ => D.Seed };
     public readonly Option<long> EvalEvery = Opt.Long("--eval-every", "Evaluate the test ELBO every this many training samples; 0 = once per epoch.", D.EvalEverySamples, 0);
@@ -89,7 +91,7 @@ public sealed class TrainCli
         Command = new Command("train", "Train a VAE into a run folder (manifest, curve, checkpoints, figures, metrics.json last).")
         {
             Dataset, Method, TrainLimit, Preset, Variant, Validation, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
-            MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
+            MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, InitFrom, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
             Experiment, RunId, Threads, Resume,
         };
         Command.SetAction(r =>
@@ -126,6 +128,7 @@ public sealed class TrainCli
             Samples = Pick(Samples, o.Samples), BatchSize = Pick(Batch, o.BatchSize), Epochs = Pick(Epochs, o.Epochs),
             MaxTrainingSamples = Pick(MaxSamples, o.MaxTrainingSamples),
             Init = r.Given(Init) ? Inits[r.GetValue(Init)!] : o.Init, InitStd = r.Given(InitStd) ? (float)r.GetValue(InitStd) : o.InitStd,
+            InitFrom = r.GetValue(InitFrom),
             Seed = Pick(Seed, o.Seed), EvalEverySamples = Pick(EvalEvery, o.EvalEverySamples), FinalK = Pick(FinalK, o.FinalK),
             EvalLimit = Pick(EvalLimit, o.EvalLimit), DataDir = r.GetValue(Data), AllowMismatch = r.GetValue(AllowMismatch),
             Optimizer = o.Optimizer with

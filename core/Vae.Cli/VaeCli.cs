@@ -26,6 +26,7 @@ public static class VaeCli
         root.Add(new TrainCli(() => output).Command);
         root.Add(new EvalCli(() => output, () => error).Command);
         root.Add(new SampleCli(() => output).Command);
+        root.Add(new ExportCli(() => output).Command);
         root.Add(new BenchCli(() => output).Command);
         root.Add(DescribeCli.Create(() => output));
         root.Add(DataCommand.Create(() => output));

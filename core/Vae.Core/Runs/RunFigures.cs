@@ -60,14 +60,18 @@ public static class RunFigures
     }
 
     /// <summary>Decodes <paramref name="n"/> draws z ~ N(0, I) and writes their decoder means as a 10-column grid (paper Fig. 5).</summary>
-    public static void SaveSamples(string path, VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed, int imageHeight, int imageWidth)
+    public static void SaveSamples(string path, VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed, int imageHeight, int imageWidth) =>
+        ImageGrid.SaveTile(path, SampleMeans(model, theta, n, seed), imageHeight, imageWidth, columns: 10, scale: 2);
+
+    /// <summary>Decoder means [n, D] of <paramref name="n"/> seeded draws z ~ N(0, I) (what <see cref="SaveSamples"/> shows).</summary>
+    public static float[] SampleMeans(VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed)
     {
         var spec = model.Spec;
         var z = new float[n * spec.Dz]; // [n, Dz]
         new Rng(seed ^ 0x5A3B1E5UL, RngStream.Eval).FillNormal(z);
         var means = new float[n * spec.D]; // [n, D]
         DecodeMeans(model, theta, z, n, means);
-        ImageGrid.SaveTile(path, means, imageHeight, imageWidth, columns: 10, scale: 2);
+        return means;
     }
 
     /// <summary>Decoder means [n, D] for z [n, Dz]: sigmoid(logits) for Bernoulli; the Gaussian mean (sigmoid(a) when SigmoidMean).</summary>

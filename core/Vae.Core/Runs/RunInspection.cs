@@ -93,16 +93,22 @@ public static class RunInspection
         return (mean, Math.Sqrt(vals.Sum(v => (v - mean) * (v - mean)) / vals.Count));
     }
 
-    /// <summary>Writes <paramref name="n"/> decoder means of z ~ N(0, I) to samples-{n}.png in the run; returns the path.</summary>
-    public static string Sample(string runDir, int n, IBlas blas, ulong? seed = null)
+    /// <summary>Writes <paramref name="n"/> decoder means of z ~ N(0, I) to samples-{n}.png in the run (and, with
+    /// <paramref name="npy"/>, the same [n, D] means to samples-{n}.npy); returns the path(s) written.</summary>
+    public static string Sample(string runDir, int n, IBlas blas, ulong? seed = null, bool npy = false)
     {
         if (n <= 0) throw new ArgumentException($"sample count ({n}) must be positive");
         var (o, c) = ReadCheckpoint(runDir);
         var info = Catalog.Get(o.Dataset);
         var model = new Model.VaeModel(o.Model, blas, 100, 400);
         var theta = c.GetFloats("theta");
-        string path = RunFolder.Open(runDir).File($"samples-{n}.png");
-        RunFigures.SaveSamples(path, model, theta, n, seed ?? o.Seed, info.Rows, info.Cols);
-        return path;
+        var folder = RunFolder.Open(runDir);
+        var means = RunFigures.SampleMeans(model, theta, n, seed ?? o.Seed);
+        string path = folder.File($"samples-{n}.png");
+        ImageGrid.SaveTile(path, means, info.Rows, info.Cols, columns: 10, scale: 2);
+        if (!npy) return path;
+        string npyPath = folder.File($"samples-{n}.npy");
+        Npy.Write(npyPath, means, n, o.Model.D);
+        return path + Environment.NewLine + npyPath;
     }
 }

@@ -57,6 +57,9 @@ public sealed record TrainOptions
     public InitScheme Init { get; init; } = InitScheme.TorchUniform;
     /// <summary>Standard deviation for InitScheme.Normal. §5: 0.01.</summary>
     public float InitStd { get; init; } = 0.01f;
+    /// <summary>Start from the weights in this safetensors file (written by `vae export` or scripts/vae_torch.py) instead of
+    /// <see cref="Init"/>; its model must equal <see cref="Model"/>. Null = initialise from the seed.</summary>
+    public string? InitFrom { get; init; }
     /// <summary>Seeds every stream: init, shuffle, noise, binarization, evaluation.</summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>Evaluate the held-out bound every this many training samples (0 = once per epoch); with

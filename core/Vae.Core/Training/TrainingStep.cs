@@ -4,6 +4,7 @@
 // Must not: choose data (batching, epochs, evaluation cadence belong to the Trainer) or allocate per step.
 using System.Numerics.Tensors;
 using Vae.Core.Inference;
+using Vae.Core.IO;
 using Vae.Core.Model;
 using Vae.Core.Numerics;
 using Vae.Core.Tensors;
@@ -52,14 +53,22 @@ public sealed class TrainingStep
     }
 
     /// <summary>
-    /// The step a run's options describe: parameters initialised from <c>(Seed, Init)</c> with <c>Init</c>/<c>InitStd</c>,
-    /// noise from <c>(Seed, Noise)</c>; <paramref name="datasetSize"/> N scales the weight prior.
+    /// The step a run's options describe: parameters initialised from <c>(Seed, Init)</c> with <c>Init</c>/<c>InitStd</c>
+    /// (or read from <c>InitFrom</c>, a safetensors file of the same model), noise from <c>(Seed, Noise)</c>;
+    /// <paramref name="datasetSize"/> N scales the weight prior.
     /// </summary>
     public static TrainingStep For(TrainOptions options, IBlas blas, int datasetSize)
     {
         var step = new TrainingStep(options.Model, blas, options.Estimator, options.BatchSize, options.Samples,
                                     options.Optimizer, datasetSize, new Rng(options.Seed, RngStream.Noise));
-        step.Parameters.Initialize(options.Init, options.InitStd, new Rng(options.Seed, RngStream.Init));
+        if (options.InitFrom is null) step.Parameters.Initialize(options.Init, options.InitStd, new Rng(options.Seed, RngStream.Init));
+        else
+        {
+            var (spec, theta) = ModelWeights.Load(options.InitFrom);
+            if (!spec.Equals(options.Model))
+                throw new ArgumentException($"--init-from {options.InitFrom}: the file holds model {spec}, this run trains {options.Model}");
+            theta.CopyTo(step.Parameters.Data, 0);
+        }
         return step;
     }
 
