@@ -5,21 +5,30 @@
 #r "nuget: System.Numerics.Tensors, 10.0.0"
 #r "nuget: Deedle, 8.1.0"
 #r "nuget: Plotly.NET, 6.0.0"
+#r "nuget: MathNet.Numerics, 5.0.0"
 #r "../artifacts/bin/Vae.Core/release/Vae.Core.dll"
 #r "../artifacts/bin/Vae.Experiments/release/Vae.Experiments.dll"
 
 open System
 open System.IO
+open Deedle
 open Vae.Experiments
 
 /// The repository root (scripts live in experiments/).
 let repoRoot = Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, ".."))
 
+/// Where points run (--launcher local|slurm and its options, --status, --point): taken out of the arguments first.
+let launch =
+    try Launcher.parse (fsi.CommandLineArgs |> Array.skip 1 |> List.ofArray)
+    with e ->
+        eprintfn "%s\n%s" e.Message Launcher.usage
+        exit 2
+
 /// Execution settings: --full, --shard i/n, --parallel N, --blas-threads N, --results DIR, --data DIR, --dry-run.
 let settings =
-    try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) (fsi.CommandLineArgs |> Array.skip 1)
+    try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) launch.SettingsArgs
     with e ->
-        eprintfn "%s" e.Message
+        eprintfn "%s\n%s" e.Message Launcher.usage
         exit 2
 
 /// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
@@ -30,13 +39,13 @@ let commandLine () =
     let script = Path.GetRelativePath(repoRoot, fsi.CommandLineArgs[0]).Replace('\\', '/')
     String.Join(" ", [| yield "dotnet fsi"; yield script; yield! fsi.CommandLineArgs |> Array.skip 1 |])
 
-/// The provenance block every committed table starts with: command, git commit, budget and what the numbers are.
-let provenance (samples: int64) (what: string) =
+/// The header every committed table starts with: command, git commit, budget and what the numbers are.
+let header (samples: int64) (what: string) =
     let b = settings.Budget
     let n = samples.ToString("N0", Globalization.CultureInfo.InvariantCulture)
     let now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
     String.concat "\n"
-        [ $"Made by `{commandLine ()}` at git commit `{RunStore.gitCommit repoRoot}` ({now} UTC)."
+        [ $"Made by `{commandLine ()}` at git commit `{Vae.Core.IO.GitCommit.Find repoRoot}` ({now} UTC)."
           $"Budget '{b.Name}': {n} training samples per point; final evaluation with K={b.EvalK} on "
           + (if b.EvalPoints = 0 then "all test points" else $"the first {b.EvalPoints} test points (all 200 of Frey Face)") + "."
           what
@@ -45,69 +54,85 @@ let provenance (samples: int64) (what: string) =
           "" ]
 
 /// The ONE call into the C# core (Vae.Experiments.CoreBackend.run, compiled so an API change fails the build):
-/// Config -> ModelSpec / TrainOptions -> Trainer -> evaluation -> RunOutput.
-let runIn (ctx: RunContext) (cfg: Config) : RunOutput = CoreBackend.run ctx cfg
+/// Config -> TrainOptions -> RunDriver (trainer, evaluation, run folder) -> the core's TrainResult.
+let runIn (ctx: RunContext) (cfg: Config) : Vae.Core.Training.TrainResult = CoreBackend.run ctx cfg
 
 /// The backend sweeps use: the core.
 let core: Backend = { CoreBackend.backend with Run = runIn }
 
-/// Writes a run computed outside the core (e.g. by a stand-in) as a finished folder results/<experiment>/<run-id>/
-/// in the core's format: point.json, manifest.json, curve.csv, metrics.json last. Returns the folder.
-let saveRun (experiment: string) (cfg: Config) (out: RunOutput) =
-    let dir = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
-    RunStore.prepare dir |> ignore
-    RunStore.writePoint dir experiment "saveRun" out.Blas settings.BlasThreads (RunStore.gitCommit repoRoot) cfg
-    RunStore.writeManifest dir "saveRun" out.Blas cfg
-    RunStore.writeCurve dir out.Curve
-    RunStore.writeMetrics dir (CoreBackend.resultOf cfg 784 out) // D only shapes the model description
-    dir
+/// Every config of a grid with seeds 1..n, n from --seeds when given, else the script's default.
+let seeds (defaultSeeds: int) (grid: Config list) = Config.withSeeds (defaultArg settings.Seeds defaultSeeds) grid
 
 /// One run of cfg with the core, as a one-point sweep under results/adhoc/ (reused when already finished).
-let run (cfg: Config) : Row =
+let run (cfg: Config) : FinishedRun =
     let r = Sweep.run (printfn "%s") settings core "adhoc" [ cfg ]
-    match r.Rows, r.Failed with
-    | [ row ], _ -> row
+    match r.Runs, r.Failed with
+    | [ one ], _ -> one
     | _, (id, msg) :: _ -> failwithf "run %s failed: %s" id msg
     | _ -> failwithf "run %s produced no result" (Config.runId cfg)
 
-let toFrame (rows: Row list) = Tables.toFrame rows
-let markdownTable (rows: Row list) = Tables.markdownTable rows
+/// Whether this invocation ends with the results here (local, or Slurm with --wait): tables and the report are written.
+let tabulates = match launch.Mode with LaunchMode.Local -> true | LaunchMode.Slurm o -> o.Wait | _ -> false
 
-/// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv / results.md and prints the
-/// table. Exits non-zero if a point failed (after printing what finished; a re-run retries only the failures).
-let sweepWith (backend: Backend) (experiment: string) (grid: Config list) : Row list =
-    let r = Sweep.run (printfn "%s") settings backend experiment grid
-    if not settings.DryRun && not r.Rows.IsEmpty then
+/// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv (every run), versus.csv (A vs B
+/// with seed statistics) and results.md, prints the table, and returns the runs as a frame (key: run id). Exits
+/// non-zero if a point failed (after printing what finished; a re-run retries only the failures).
+/// With --launcher slurm: submits the unfinished points as one job array instead (with --wait: waits, then tables as
+/// here); --point EXP:I (an array task) trains one point and exits; --status prints each point's state.
+let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
+    let r =
+        match launch.Mode with
+        | LaunchMode.Local -> Sweep.run (printfn "%s") settings backend experiment grid
+        | _ ->
+            // An array task stops on SIGTERM / Slurm's warning with a checkpoint: the core backend can, a stand-in cannot.
+            let pointBackend tok = if obj.ReferenceEquals(backend, core) then CoreBackend.cancellable tok else backend
+            let command = Launcher.fsiCommand fsi.CommandLineArgs[0]
+            match Launcher.handle (printfn "%s") settings launch command pointBackend experiment grid with
+            | ExitWith code -> exit code
+            | Continue r -> r
+    let runs = Tables.runs r.Runs
+    if tabulates && not settings.DryRun && not r.Runs.IsEmpty then
         // The default budget writes results.csv / results.md; another budget adds its name (results-double.md), so the
         // tables of both budgets sit side by side.
         let suffix =
             (if settings.Budget.Name = Budget.standard.Name then "" else "-" + settings.Budget.Name)
             + (settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue "")
         let dir = Path.Combine(settings.ResultsRoot, experiment)
-        Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (Tables.toFrame r.Rows)
+        Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (runs |> Frame.dropCol "Setting")
+        let vs = Tables.versus runs
+        if vs.RowCount > 0 then Tables.saveCsv (Path.Combine(dir, $"versus{suffix}.csv")) vs
         let what = $"Experiment {experiment}: every finished point of this invocation's grid, one row per run (seeds are rows)."
-        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (provenance settings.Budget.TrainSamples what + "\n" + Tables.markdownTable r.Rows)
-        printfn "\n%s" (Tables.markdownTable r.Rows)
+        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (header settings.Budget.TrainSamples what + "\n" + Tables.markdownTable r.Runs)
+        printfn "\n%s" (Tables.markdownTable r.Runs)
     if not r.Failed.IsEmpty then
         for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
         exit 1
-    r.Rows
+    runs
 
 let sweep (experiment: string) (grid: Config list) = sweepWith core experiment grid
 
+/// The A-vs-B table of a sweep's runs (seeds: mean ± sd [95 % interval]; A − B and whether it exceeds the spread).
+let versusTable (runs: Deedle.Frame<string, string>) =
+    let vs = Tables.versus runs
+    if vs.RowCount = 0 then "(no setting ran with both A and B)\n"
+    else Tables.markdown (Tables.format "A" "B" vs) + "\n" + Stats.rule + "\n" + Tables.provenance runs + "\n"
+
 /// Regenerates results/REPORT.md and results/report.html from every finished run.
+/// Nothing new to report while points are only being submitted, inspected or run one at a time.
 let report () =
-    let md, html = Report.write settings.ResultsRoot
-    printfn "report: %s\n        %s" md html
+    if tabulates then
+        let md, html = Report.write settings.ResultsRoot
+        printfn "report: %s\n        %s" md html
+
 
 /// Runs a figure's grid under an experiment folder WITHOUT rewriting that experiment's results table (figures reuse
 /// the main job's runs by sharing its folder and run ids); exits 1 if a point failed. Returns the finished rows.
-let runPoints (experiment: string) (grid: Config list) : Row list =
+let runPoints (experiment: string) (grid: Config list) : FinishedRun list =
     let r = Sweep.run (printfn "%s") settings core experiment grid
     if not r.Failed.IsEmpty then
         for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
         exit 1
-    r.Rows
+    r.Runs
 
 /// The folder of a config's run under an experiment.
 let runDirOf (experiment: string) (cfg: Config) = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
@@ -117,6 +142,6 @@ let saveFigureTable (name: string) (samples: int64) (what: string) (frame: Deedl
     let dir = Path.Combine(settings.ResultsRoot, name)
     Directory.CreateDirectory dir |> ignore
     Tables.saveCsv (Path.Combine(dir, "results.csv")) frame
-    let md = $"# {name}\n\n{provenance samples what}\n{Tables.markdown frame}"
+    let md = $"# {name}\n\n{header samples what}\n{Tables.markdown frame}"
     RunStore.writeAtomic (Path.Combine(dir, "results.md")) md
     printfn "\n%s" md

@@ -5,6 +5,6 @@
 open _common
 open Vae.Experiments
 let grid =
-    [ for dz in [ 10; 2 ] do for est in [ A; B ] do for seed in [ 1; 2; 3 ] -> { Config.forDataset "frey-face" baseline with Dz = dz; Estimator = est; Seed = seed } ]
-let rows = sweep "sweep-dz" grid
-printfn "budget %s (%d samples):\n%s" settings.Budget.Name settings.Budget.TrainSamples (Tables.markdown (Tables.versus rows))
+    [ for dz in [ 10; 2 ] do for est in [ Estimator.A; Estimator.B ] -> { Config.forDataset "frey-face" baseline with Dz = dz; Estimator = est } ] |> seeds 3
+let runs = sweep "sweep-dz" grid
+printfn "budget %s (%d samples):\n%s" settings.Budget.Name settings.Budget.TrainSamples (versusTable runs)

@@ -11,14 +11,14 @@ open Vae.Experiments
 let providers = [ "managed"; "openblas" ]
 let grid =
     [ for dz in [ 2; 10 ] do
-          for seed in [ 1; 2; 3 ] -> { Config.forDataset "frey-face" baseline with Dz = dz; Estimator = B; Seed = seed } ]
+          for seed in [ 1; 2; 3 ] -> { Config.forDataset "frey-face" baseline with Dz = dz; Estimator = Estimator.B; Seed = seed } ]
 
 let rowsOf provider =
     let r = Sweep.run (printfn "%s") settings (CoreBackend.backendWith provider) $"frey-blas-{provider}" grid
     if not r.Failed.IsEmpty then
         for (id, msg) in r.Failed do eprintfn "FAILED %s (%s): %s" id provider msg
         exit 1
-    r.Rows |> List.map (fun row -> row.RunId, row) |> Map.ofList
+    r.Runs |> List.map (fun run -> run.RunId, run.Result) |> Map.ofList
 
 let byProvider = providers |> List.map (fun p -> p, rowsOf p) |> Map.ofList
 if not settings.DryRun then

@@ -19,8 +19,8 @@ let samples =
     | "full" -> 100_000_000L
     | _ -> 1_000_000L
 
-let aevb dataset dz = { Config.forDataset dataset baseline with Dz = dz; Estimator = B; Seed = 1; TrainSamples = samples; CurvePerDecade = 4 }
-let wakeSleep dataset dz = { aevb dataset dz with Method = "wake-sleep" }
+let aevb dataset dz = { Config.forDataset dataset baseline with Dz = dz; Estimator = Estimator.B; Seed = 1; TrainSamples = samples; CurvePerDecade = 4 }
+let wakeSleep dataset dz = { aevb dataset dz with Method = Method.WakeSleep }
 let panels =
     [ for dz in [ 3; 5; 10; 20; 200 ] -> $"MNIST, Dz = {dz}", [ "AEVB", aevb "mnist" dz; "wake-sleep", wakeSleep "mnist" dz ]
       for dz in [ 2; 5; 10; 20 ] -> $"Frey Face, Dz = {dz}", [ "AEVB", aevb "frey-face" dz; "wake-sleep", wakeSleep "frey-face" dz ] ]
@@ -28,7 +28,7 @@ let what = "AEVB vs wake-sleep, seed 1"
 
 let rows = runPoints "paper-fig2" (panels |> List.collect (snd >> List.map snd))
 if not settings.DryRun then
-    let curve (cfg: Config) = RunStore.readCurve (runDirOf "paper-fig2" cfg)
+    let curve (cfg: Config) = RunStore.curvePoints (runDirOf "paper-fig2" cfg)
     let outDir = Path.Combine(settings.ResultsRoot, "paper-fig2")
     let chart =
         panels
@@ -50,6 +50,7 @@ if not settings.DryRun then
                   for (m, cfg) in methods do
                       match rows |> List.tryFind (fun r -> r.RunId = Config.runId cfg) with
                       | Some r ->
-                          yield {| Panel = title; Method = m; Samples = r.TrainSamples; ChosenLr = r.LearningRate; TrainElbo = r.TrainElbo
-                                   TestElbo = r.TestElbo; LogPx = r.LogPx; RunId = r.RunId |}
+                          let x = r.Result
+                          yield {| Panel = title; Method = m; Samples = x.Samples; ChosenLr = x.LearningRate; TrainElbo = x.TrainElbo
+                                   TestElbo = x.TestElbo; LogPx = x.LogPx; RunId = r.RunId |}
                       | None -> () ])

@@ -10,8 +10,8 @@ open System.IO
 open Vae.Experiments
 
 let configs =
-    [ "mnist", { baseline with Dz = 2; Estimator = B; Seed = 1 }
-      "frey-face", { Config.forDataset "frey-face" baseline with Dz = 2; Estimator = B; Seed = 1 } ]
+    [ "mnist", { baseline with Dz = 2; Estimator = Estimator.B; Seed = 1 }
+      "frey-face", { Config.forDataset "frey-face" baseline with Dz = 2; Estimator = Estimator.B; Seed = 1 } ]
 let rows = runPoints "sweep-dz" (List.map snd configs)
 if not settings.DryRun then
     let outDir = Path.Combine(settings.ResultsRoot, "paper-fig4")
@@ -21,4 +21,4 @@ if not settings.DryRun then
         if not (File.Exists src) then failwith $"{src} is missing: the run finished without its manifold figure"
         File.Copy(src, Path.Combine(outDir, $"{name}-manifold.png"), true)
     saveFigureTable "paper-fig4" settings.Budget.TrainSamples "Fig. 4: 2-D latent manifolds (Dz = 2, estimator B, seed 1); images mnist-manifold.png, frey-face-manifold.png."
-        (Tables.summary rows)
+        (Tables.summary (Tables.runs rows))

@@ -8,7 +8,7 @@ open _common
 open System.IO
 open Vae.Experiments
 
-let configs = [ for dz in [ 2; 5; 10; 20 ] -> dz, { baseline with Dz = dz; Estimator = B; Seed = 1 } ]
+let configs = [ for dz in [ 2; 5; 10; 20 ] -> dz, { baseline with Dz = dz; Estimator = Estimator.B; Seed = 1 } ]
 let rows = runPoints "sweep-dz" (List.map snd configs)
 if not settings.DryRun then
     let outDir = Path.Combine(settings.ResultsRoot, "paper-fig5")
@@ -18,4 +18,4 @@ if not settings.DryRun then
         if not (File.Exists src) then failwith $"{src} is missing: the run finished without its samples figure"
         File.Copy(src, Path.Combine(outDir, $"mnist-dz{dz}-samples.png"), true)
     saveFigureTable "paper-fig5" settings.Budget.TrainSamples "Fig. 5: 100 samples per model (MNIST, Dz in {2, 5, 10, 20}, estimator B, seed 1); images mnist-dz*-samples.png."
-        (Tables.summary rows)
+        (Tables.summary (Tables.runs rows))

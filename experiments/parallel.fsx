@@ -9,7 +9,7 @@ open System.IO
 open Vae.Experiments
 
 let cores = Environment.ProcessorCount
-let grid = [ for seed in [ 1; 2 ] do for est in [ A; B ] -> { baseline with Estimator = est; Seed = seed; TrainSamples = 30_000L; EvalK = 0 } ]
+let grid = [ for seed in [ 1; 2 ] do for est in [ Estimator.A; Estimator.B ] -> { baseline with Estimator = est; Seed = seed; TrainSamples = 30_000L; EvalK = 0 } ]
 CoreBackend.dataset "mnist" settings.DataDir |> ignore // load once, outside the timings
 
 let timeWith par threads =
@@ -19,7 +19,7 @@ let timeWith par threads =
     let r = Sweep.run ignore s core "parallel" grid
     let seconds = clock.Elapsed.TotalSeconds
     Directory.Delete(root, true)
-    if r.Rows.Length <> grid.Length then failwithf "only %d of %d points finished: %A" r.Rows.Length grid.Length r.Failed
+    if r.Runs.Length <> grid.Length then failwithf "only %d of %d points finished: %A" r.Runs.Length grid.Length r.Failed
     printfn "%d point(s) at once x %d BLAS thread(s): %.1f s for %d runs = %.0f runs/hour" par threads seconds grid.Length (3600.0 * float grid.Length / seconds)
 
 // Both orders, so a change of load on a shared machine shows up as disagreement between the two rounds.

@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Vae.Core.Inputs;
 
 namespace Vae.Cli;
 
@@ -28,31 +29,40 @@ public static class ExitCodes
 /// <summary>Option factories: every option gets a description and, where it has one, a default shown by --help.</summary>
 public static class Opt
 {
-    /// <summary>An integer option with an inclusive range; <paramref name="unit"/> is appended to the description.</summary>
-    public static Option<int> Int(string name, string description, int defaultValue, int min, int max = int.MaxValue, string helpName = "N") =>
-        Ranged(new Option<int>(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue }, min, max);
+    // Numbers are parsed and range-checked by the core's one validation layer (Vae.Core.Inputs, shared with the F#
+    // layer): messages name the option as typed and never a .NET type ("'99999999999' is too large", not "Int32").
 
-    /// <summary>A 64-bit integer option with an inclusive lower bound.</summary>
-    public static Option<long> Long(string name, string description, long defaultValue, long min, string helpName = "N")
+    /// <summary>An integer option accepting <paramref name="limit"/> (the core's <see cref="OptionLimits"/> for run options).</summary>
+    public static Option<int> Int(string name, string description, int defaultValue, Limit limit, string helpName = "N") =>
+        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue,
+                    CustomParser = r => Parsed(r, t => Input.ParseInt(name, t, limit)) };
+
+    /// <summary>An integer option with an inclusive range.</summary>
+    public static Option<int> Int(string name, string description, int defaultValue, int min, int max = int.MaxValue, string helpName = "N") =>
+        Int(name, description, defaultValue, new Limit(min, max), helpName);
+
+    /// <summary>A 64-bit integer option accepting <paramref name="limit"/>.</summary>
+    public static Option<long> Long(string name, string description, long defaultValue, Limit limit, string helpName = "N") =>
+        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue,
+                    CustomParser = r => Parsed(r, t => Input.ParseLong(name, t, limit)) };
+
+    /// <summary>A finite floating-point option accepting <paramref name="limit"/> (float32-checked where the limit says so).</summary>
+    public static Option<double> Double(string name, string description, double defaultValue, Limit limit, string helpName = "X") =>
+        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue,
+                    CustomParser = r => Parsed(r, t => Input.Parse(name, t, limit)) };
+
+    /// <summary>A seed: a whole number from 0 to 2^64 - 1; null when not given and no default.</summary>
+    public static Option<ulong?> Seed(string name, string description, ulong? defaultValue = null)
     {
-        var o = new Option<long>(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue };
-        o.Validators.Add(r => { if (Value(r, out long v)) Check(r, v >= min, $"at least {min}", v.ToString(CultureInfo.InvariantCulture)); });
+        var o = new Option<ulong?>(name) { Description = description, HelpName = "S", CustomParser = r => Parsed<ulong?>(r, t => Input.ParseUlong(name, t)) };
+        if (defaultValue is not null) o.DefaultValueFactory = _ => defaultValue;
         return o;
     }
 
-    /// <summary>A finite floating-point option in [min, max] (exclusive where <paramref name="minExclusive"/>).</summary>
-    public static Option<double> Double(string name, string description, double defaultValue, double min, bool minExclusive,
-                                        double max = double.MaxValue, string helpName = "X")
+    static T Parsed<T>(ArgumentResult r, Func<string, T> parse)
     {
-        var o = new Option<double>(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue };
-        o.Validators.Add(r =>
-        {
-            if (!Value(r, out double v)) return;
-            bool ok = double.IsFinite(v) && (minExclusive ? v > min : v >= min) && v <= max;
-            string range = (minExclusive ? $"> {Num(min)}" : $">= {Num(min)}") + (max < double.MaxValue ? $" and <= {Num(max)}" : "");
-            Check(r, ok, $"a finite number {range}", Num(v));
-        });
-        return o;
+        try { return parse(r.Tokens.Count > 0 ? r.Tokens[^1].Value : ""); }
+        catch (InputException e) { r.AddError(e.Message); return default!; }
     }
 
     /// <summary>A text option (folder, name); null default means "not given".</summary>
@@ -92,16 +102,6 @@ public static class Opt
     /// <summary>True when <paramref name="option"/> was typed on the command line (not just defaulted).</summary>
     public static bool Given(this ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 
-    static Option<int> Ranged(Option<int> o, int min, int max)
-    {
-        o.Validators.Add(r =>
-        {
-            if (!Value(r, out int v)) return;
-            Check(r, v >= min && v <= max, max == int.MaxValue ? $"at least {min}" : $"in {min}..{max}", v.ToString(CultureInfo.InvariantCulture));
-        });
-        return o;
-    }
-
     /// <summary>The option's value, or false when it did not convert (System.CommandLine has already reported that).</summary>
     static bool Value<T>(OptionResult r, out T v)
     {
@@ -116,14 +116,10 @@ public static class Opt
 
     static string Num(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>"400,300" -> [400, 300]; throws <see cref="UsageException"/> naming <paramref name="name"/>.</summary>
+    /// <summary>"400,300" -> [400, 300]; each size checked by the core's <see cref="OptionLimits.Hidden"/>.</summary>
     public static int[] Sizes(string name, string text)
     {
-        var parts = text.Split(',');
-        var sizes = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] <= 0)
-                throw new UsageException($"{name}: expected comma-separated positive sizes such as 500 or 400,300, found '{text}'");
-        return sizes;
+        try { return text.Split(',').Select(p => Input.ParseInt(name, p, OptionLimits.Hidden)).ToArray(); }
+        catch (InputException e) { throw new UsageException(e.Message); }
     }
 }

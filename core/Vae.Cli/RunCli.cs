@@ -1,6 +1,7 @@
 // `vae eval`, `vae sample`, `vae export`, `vae describe`: commands on a finished run folder and on the BLAS provider.
 // Owns: their options and printing. Must not: evaluate or sample itself (RunInspection does).
 using System.CommandLine;
+using Vae.Core.Inputs;
 using Vae.Core.Inference;
 using Vae.Core.Numerics;
 using Vae.Core.Runs;
@@ -15,10 +16,10 @@ public sealed class EvalCli
         "(Rezende et al. 2014); hmc = the paper's Appendix D estimator (HMC posterior samples, a Gaussian q(z) fitted to half of them; " +
         $"decoder only, Dz <= {AppendixDOptions.MaxDz}).", "is", ["is", "hmc"]);
     public readonly Option<int> K = Opt.Int("--k", "Samples K per test point for log p(x): importance samples (is), or HMC posterior " +
-        $"samples, half to fit q(z) and half to evaluate (hmc; default {new AppendixDOptions().Samples}); 0 = ELBO only.", 5000, 0, helpName: "K");
-    public readonly Option<int> Limit = Opt.Int("--eval-limit", "Evaluate the first N test rows; 0 = the whole test set.", 0, 0);
+        $"samples, half to fit q(z) and half to evaluate (hmc; default {new AppendixDOptions().Samples}); 0 = ELBO only.", 5000, OptionLimits.EvalK, helpName: "K");
+    public readonly Option<int> Limit = Opt.Int("--eval-limit", "Evaluate the first N test rows; 0 = the whole test set.", 0, OptionLimits.EvalLimit);
     public readonly Option<string> Data = Opt.Text("--data", "Data root; default: the run's, else $VAE_DATA, else data/.", "DIR");
-    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
+    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, OptionLimits.Threads);
     public Command Command { get; }
 
     public EvalCli(Func<TextWriter> output, Func<TextWriter> error)
@@ -55,7 +56,8 @@ public sealed class EvalCli
         {
             if (done < total && (sw.Elapsed - last).TotalSeconds < 5) return;
             last = sw.Elapsed;
-            err.WriteLine($"hmc estimator: {done}/{total} datapoints, {sw.Elapsed.TotalSeconds:F0} s, ETA {sw.Elapsed.TotalSeconds * (total - done) / done:F0} s");
+            if (done == 0) return;
+            err.WriteLine($"hmc estimator: {100.0 * done / total:F1} %, {sw.Elapsed.TotalSeconds:F0} s, ETA {sw.Elapsed.TotalSeconds * (total - done) / done:F0} s");
         };
     }
 }
@@ -68,9 +70,9 @@ public sealed class SampleCli
 
     public readonly Option<string> Run = Opt.Text("--run", "Run folder to sample from (holds checkpoint.ckpt).", "DIR");
     public readonly Option<int> N = Opt.Int("--n", $"Number of samples (images) in the grid, at most {MaxImages} (rows wrap at 10-20 columns).", 64, 1, MaxImages);
-    public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of the latent draws; default: the run's seed.", HelpName = "S" };
+    public readonly Option<ulong?> Seed = Opt.Seed("--seed", "Seed of the latent draws; default: the run's seed.");
     public readonly Option<bool> Npy = Opt.Flag("--npy", "Also write the same decoder means as samples-<n>.npy (float32 [n, D], numpy.load reads it).");
-    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
+    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, OptionLimits.Threads);
     public Command Command { get; }
 
     public SampleCli(Func<TextWriter> output)

@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Vae.Core.Data;
+using Vae.Core.Inputs;
 using Vae.Core.Model;
 using Vae.Core.Numerics;
 using Vae.Core.Runs;
@@ -15,7 +16,7 @@ namespace Vae.Cli;
 /// <summary>A parsed `vae train`: the run's options plus where it goes (ResultsRoot/Experiment/RunId). ChooseStepSize is
 /// true with --preset paper unless --lr is given; Threads = BLAS threads (0 = all processors).</summary>
 public sealed record TrainRequest(TrainOptions Options, string ResultsRoot, string Experiment, string? RunId, bool Resume,
-                                  bool ChooseStepSize, int Threads, string? Preset);
+                                  bool ChooseStepSize, int Threads, string? Preset, bool AllowChange = false);
 
 /// <summary>The train command.</summary>
 public sealed class TrainCli
@@ -46,7 +47,7 @@ public sealed class TrainCli
         ["gray", "dynamic", "fixed", "static"]);
     public readonly Option<string> Validation = Opt.Choice("--validation", "holdout keeps the validation split; merge trains on it too; " +
         "default: the dataset's (merge for every dataset: the paper's 60,000 MNIST training images).", null, Splits.Keys.ToArray());
-    public readonly Option<int> Dz = Opt.Int("--dz", "Latent size Dz (units).", D.Model.Dz, 1);
+    public readonly Option<int> Dz = Opt.Int("--dz", "Latent size Dz (units).", D.Model.Dz, OptionLimits.Dz);
     public readonly Option<string> Hidden = Opt.Text("--hidden", "Encoder hidden sizes, input side first, e.g. 500 or 400,300 (units; " +
         "the decoder mirrors them); default: the dataset's (500, Frey Face 200).", "SIZES");
     public readonly Option<string> Activation = Opt.Choice("--activation", "Hidden-unit nonlinearity.", Name(D.Model.Activation), Names<Activation>());
@@ -56,32 +57,33 @@ public sealed class TrainCli
         "(Gaussian on binary pixels, Bernoulli on grey levels); the run's variant is then labelled, e.g. 'grey (Bernoulli on grey levels)'.");
     public readonly Option<string> Estimator = Opt.Choice("--estimator", "SGVB estimator: A = eq. (6), Monte Carlo KL; B = eq. (7), closed-form KL.",
         D.Estimator.ToString(), ["A", "B"]);
-    public readonly Option<int> Samples = Opt.Int("--samples", "Noise samples per datapoint L.", D.Samples, 1, helpName: "L");
-    public readonly Option<int> Batch = Opt.Int("--batch", "Minibatch size M (datapoints per step).", D.BatchSize, 1, helpName: "M");
-    public readonly Option<int> Epochs = Opt.Int("--epochs", "Training length in epochs (passes over the training set); ignored when --max-samples > 0.", D.Epochs, 1);
-    public readonly Option<long> MaxSamples = Opt.Long("--max-samples", "Training budget in training samples seen (the paper's Fig. 2 axis); 0 = use --epochs.", D.MaxTrainingSamples, 0);
+    public readonly Option<int> Samples = Opt.Int("--samples", "Noise samples per datapoint L.", D.Samples, OptionLimits.Samples, helpName: "L");
+    public readonly Option<int> Batch = Opt.Int("--batch", "Minibatch size M (datapoints per step).", D.BatchSize, OptionLimits.Batch, helpName: "M");
+    public readonly Option<int> Epochs = Opt.Int("--epochs", "Training length in epochs (passes over the training set); ignored when --max-samples > 0.", D.Epochs, OptionLimits.Epochs);
+    public readonly Option<long> MaxSamples = Opt.Long("--max-samples", "Training budget in training samples seen (the paper's Fig. 2 axis); 0 = use --epochs.", D.MaxTrainingSamples, OptionLimits.MaxSamples);
     public readonly Option<string> Optimizer = Opt.Choice("--optimizer", "Update rule.", Name(D.Optimizer.Kind), Names<OptimizerKind>());
-    public readonly Option<double> Lr = Opt.Double("--lr", "Learning rate (step size); --preset paper without --lr chooses it.", D.Optimizer.LearningRate, 0, minExclusive: true);
-    public readonly Option<double> Momentum = Opt.Double("--momentum", "SGD momentum in [0, 1).", D.Optimizer.Momentum, 0, false, 0.999999);
+    public readonly Option<double> Lr = Opt.Double("--lr", "Learning rate (step size); --preset paper without --lr chooses it.", D.Optimizer.LearningRate, OptionLimits.LearningRate);
+    public readonly Option<double> Momentum = Opt.Double("--momentum", "SGD momentum in [0, 1).", D.Optimizer.Momentum, OptionLimits.Momentum);
     public readonly Option<double> WeightPrior = Opt.Double("--weight-prior", "Precision of a N(0, 1/precision) prior on every parameter, " +
-        "scaled by 1/N per datapoint (paper: 1); 0 = none.", D.Optimizer.WeightPrior, 0, false);
+        "scaled by 1/N per datapoint (paper: 1); 0 = none.", D.Optimizer.WeightPrior, OptionLimits.WeightPrior);
     public readonly Option<string> Init = Opt.Choice("--init", "Initialisation: torch = PyTorch nn.Linear's U(±1/sqrt(fan_in)); " +
         "xavier = Glorot uniform; normal = N(0, init-std^2) (the paper's).", "torch", Inits.Keys.ToArray());
-    public readonly Option<double> InitStd = Opt.Double("--init-std", "Standard deviation of --init normal.", double.Parse(D.InitStd.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), 0, minExclusive: true);
+    public readonly Option<double> InitStd = Opt.Double("--init-std", "Standard deviation of --init normal.", double.Parse(D.InitStd.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), OptionLimits.InitStd);
     public readonly Option<string> InitFrom = Opt.Text("--init-from", "Start from the weights in this safetensors file (`vae export`, or " +
         "scripts/vae_torch.py: PyTorch names, [out, in] weights) instead of --init (default: none, initialise from --seed); its model must match --dz/--hidden/--likelihood.", "FILE");
-    public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of every random stream (init, shuffle, noise, binarization, evaluation).",
-        HelpName = "S", DefaultValueFactory = _ => D.Seed };
-    public readonly Option<long> EvalEvery = Opt.Long("--eval-every", "Evaluate the test ELBO every this many training samples; 0 = once per epoch.", D.EvalEverySamples, 0);
+    public readonly Option<ulong?> Seed = Opt.Seed("--seed", "Seed of every random stream (init, shuffle, noise, binarization, evaluation).", D.Seed);
+    public readonly Option<long> EvalEvery = Opt.Long("--eval-every", "Evaluate the test ELBO every this many training samples; 0 = once per epoch.", D.EvalEverySamples, OptionLimits.EvalEvery);
     public readonly Option<int> FinalK = Opt.Int("--final-k", "Samples K of the final log p(x) estimate (importance sampling; " +
-        "HMC / Appendix D for --method mcem, which has no trained encoder); 0 = skip it.", D.FinalK, 0, helpName: "K");
-    public readonly Option<int> EvalLimit = Opt.Int("--eval-limit", "Final evaluation on the first N test rows; 0 = the whole test set.", D.EvalLimit, 0);
+        "HMC / Appendix D for --method mcem, which has no trained encoder); 0 = skip it.", D.FinalK, OptionLimits.FinalK, helpName: "K");
+    public readonly Option<int> EvalLimit = Opt.Int("--eval-limit", "Final evaluation on the first N test rows; 0 = the whole test set.", D.EvalLimit, OptionLimits.EvalLimit);
     public readonly Option<string> Data = Opt.Text("--data", "Data root; default: $VAE_DATA, else data/ in the repository.", "DIR");
     public readonly Option<string> Out = Opt.Text("--out", "Results root: the run goes to OUT/EXPERIMENT/RUN-ID/.", "DIR", "results");
     public readonly Option<string> Experiment = Opt.Text("--experiment", "Experiment folder under --out; default: the dataset name.", "NAME");
     public readonly Option<string> RunId = Opt.Text("--run-id", "Run folder name; default: a fresh time-stamped id.", "ID");
-    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, 0);
+    public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, OptionLimits.Threads);
     public readonly Option<bool> Resume = Opt.Flag("--resume", "Continue the unfinished run --run-id from its last checkpoint (a missing folder starts fresh).");
+    public readonly Option<bool> AllowChange = Opt.Flag(RunSegments.AllowChangeOption, "With --resume: accept a resume that changes what the run " +
+        "means (a smaller budget than already trained, another BLAS provider); refused otherwise. Recorded in the manifest's segment.");
 
     /// <summary>The command, with every option above.</summary>
     public Command Command { get; }
@@ -92,14 +94,15 @@ public sealed class TrainCli
         {
             Dataset, Method, TrainLimit, Preset, Variant, Validation, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
             MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, InitFrom, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
-            Experiment, RunId, Threads, Resume,
+            Experiment, RunId, Threads, Resume, AllowChange,
         };
         Command.SetAction(r =>
         {
             var c = Bind(r);
             var o = output();
             RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, VaeCli.Blas(c.Threads), o,
-                            c.Resume, c.ChooseStepSize, liveProgress: ReferenceEquals(o, Console.Out) && !Console.IsOutputRedirected);
+                            c.Resume, c.ChooseStepSize, liveProgress: ReferenceEquals(o, Console.Out) && !Console.IsOutputRedirected,
+                            allowChange: c.AllowChange);
             return ExitCodes.Ok;
         });
     }
@@ -129,7 +132,7 @@ public sealed class TrainCli
             MaxTrainingSamples = Pick(MaxSamples, o.MaxTrainingSamples),
             Init = r.Given(Init) ? Inits[r.GetValue(Init)!] : o.Init, InitStd = r.Given(InitStd) ? (float)r.GetValue(InitStd) : o.InitStd,
             InitFrom = r.GetValue(InitFrom),
-            Seed = Pick(Seed, o.Seed), EvalEverySamples = Pick(EvalEvery, o.EvalEverySamples), FinalK = Pick(FinalK, o.FinalK),
+            Seed = r.Given(Seed) ? r.GetValue(Seed)!.Value : o.Seed, EvalEverySamples = Pick(EvalEvery, o.EvalEverySamples), FinalK = Pick(FinalK, o.FinalK),
             EvalLimit = Pick(EvalLimit, o.EvalLimit), DataDir = r.GetValue(Data), AllowMismatch = r.GetValue(AllowMismatch),
             Optimizer = o.Optimizer with
             {
@@ -156,6 +159,6 @@ public sealed class TrainCli
         if (r.GetValue(Resume) && !r.Given(RunId)) throw new UsageException("--resume needs --run-id (the folder to continue)");
         bool choose = preset is not null && o.Optimizer.Kind == OptimizerKind.Adagrad && !r.Given(Lr);
         return new TrainRequest(o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Resume), choose,
-                                r.GetValue(Threads), preset);
+                                r.GetValue(Threads), preset, r.GetValue(AllowChange));
     }
 }

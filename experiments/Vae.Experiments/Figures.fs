@@ -7,6 +7,7 @@ open System
 open System.Diagnostics
 open System.IO
 open Plotly.NET
+open Vae.Core.Training
 
 /// One curve of a panel: its method (legend and colour), train and test bound vs training samples.
 type PanelCurve =
@@ -16,9 +17,9 @@ type PanelCurve =
 module Figures =
     let private palette = [| "#1f77b4"; "#d62728"; "#2ca02c"; "#9467bd"; "#ff7f0e" |]
 
-    /// Panels side by side (columns per row), each titled, x = training samples (log), y = bound in nats;
-    /// every method has one colour, its train curve dashed and its test curve solid (paper Fig. 2's layout).
-    let panels (title: string) (columns: int) (items: (string * PanelCurve list) list) =
+    /// Panels side by side (columns per row), each titled, x on a log axis, y linear (titles given); every method has
+    /// one colour, its train curve dashed and its test curve solid (paper Fig. 2's layout).
+    let panelsWith (xTitle: string) (yTitle: string) (title: string) (columns: int) (items: (string * PanelCurve list) list) =
         let methods = items |> List.collect (snd >> List.map (fun c -> c.Method)) |> List.distinct
         let colour m = Color.fromHex palette[(List.findIndex ((=) m) methods) % palette.Length]
         let charts =
@@ -36,13 +37,17 @@ module Figures =
                                       Name = $"{c.Method} {kind}", ShowLegend = (i = 0), ShowMarkers = true,
                                       LineColor = colour c.Method, LineDash = dash) ]
                 |> Chart.combine
-                |> Chart.withXAxisStyle (TitleText = "training samples evaluated", AxisType = StyleParam.AxisType.Log)
-                |> Chart.withYAxisStyle (TitleText = "bound (nats)")
+                |> Chart.withXAxisStyle (TitleText = xTitle, AxisType = StyleParam.AxisType.Log)
+                |> Chart.withYAxisStyle (TitleText = yTitle)
                 |> Chart.withTitle panelTitle)
         let rows = (items.Length + columns - 1) / columns
         Chart.Grid(rows, columns, SubPlotTitles = (items |> List.map fst)) charts
         |> Chart.withTitle title
         |> Chart.withSize (360 * columns, 300 * rows + 60)
+
+    /// Fig. 2's panels: x = training samples evaluated (log), y = bound in nats.
+    let panels (title: string) (columns: int) (items: (string * PanelCurve list) list) =
+        panelsWith "training samples evaluated" "bound (nats)" title columns items
 
     /// A standalone page for a chart with plotly.js inlined (opens offline).
     let page (chart: GenericChart) =

@@ -14,7 +14,7 @@ open Vae.Core.Tensors
 type GradStats =
     { /// Where theta came from, e.g. "init" or a run id.
       At: string
-      Estimator: string
+      Estimator: Estimator
       L: int
       M: int
       Repeats: int
@@ -61,7 +61,7 @@ module GradVariance =
         let total = Array.sum m2 / float (repeats - 1)
         let signal = mean |> Array.sumBy (fun v -> v * v)
         { At = at
-          Estimator = est.ToString()
+          Estimator = est
           L = l
           M = m
           Repeats = repeats

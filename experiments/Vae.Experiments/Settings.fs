@@ -4,6 +4,7 @@
 namespace Vae.Experiments
 
 open System
+open Vae.Core.Inputs
 
 /// How a sweep is executed; none of it enters a run id.
 type Settings =
@@ -18,6 +19,8 @@ type Settings =
       /// BLAS threads inside each point.
       BlasThreads: int
       Budget: Budget
+      /// Seeds 1..N of every point (--seeds N); None: the script's grid decides (sweep-dz: 3).
+      Seeds: int option
       /// Print the plan and stop.
       DryRun: bool }
 
@@ -30,6 +33,7 @@ module Settings =
   --shard i/n         run only every n-th point, starting at the i-th (1 <= i <= n); env VAE_SHARD
   --parallel N        points trained at once (default: cores); env VAE_PARALLEL
   --blas-threads N    BLAS threads per point (default: cores / parallel); env VAE_BLAS_THREADS
+  --seeds N           run every point with seeds 1..N (default: the script's, 3 for sweep-dz); env VAE_SEEDS
   --results DIR       results root (default: results/ in the repository); env VAE_RESULTS
   --data DIR          data root; env VAE_DATA
   --dry-run           print the plan only"""
@@ -37,7 +41,7 @@ module Settings =
     /// Parses "i/n" (1 <= i <= n) with an error naming what was found.
     let parseShard (source: string) (s: string) =
         let bad () =
-            invalidArg "shard" $"{source} '{s}': expected i/n with 1 <= i <= n, e.g. 2/4"
+            raise (InputException(source, $"{source} '{s}': expected i/n with 1 <= i <= n, e.g. 2/4"))
         match s.Split('/') with
         | [| a; b |] ->
             match Int32.TryParse(a.Trim()), Int32.TryParse(b.Trim()) with
@@ -45,10 +49,14 @@ module Settings =
             | _ -> bad ()
         | _ -> bad ()
 
+    /// Whole numbers through the core's validation layer (Vae.Core.Inputs), named as the user gave them (flag or variable).
     let private positive (source: string) (s: string) =
-        match Int32.TryParse s with
-        | true, v when v >= 1 -> v
-        | _ -> invalidArg "settings" $"{source} '{s}': expected a whole number >= 1"
+        Input.ParseInt(source, s, OptionLimits.Parallel)
+
+    /// Folders through the core's validation layer: an existing FIFO, device or file is refused, a missing folder is fine.
+    let private folder (source: string) (s: string) = FileKinds.RequireFolderOrMissing(source, s)
+
+    let private valueFlags = set [ "--budget"; "--shard"; "--parallel"; "--blas-threads"; "--seeds"; "--results"; "--data" ]
 
     /// Settings from script arguments and an environment lookup (pass Environment.GetEnvironmentVariable
     /// wrapped in Option in scripts; a map in tests). Unknown arguments are an error listing the options.
@@ -58,12 +66,14 @@ module Settings =
         let rec go (acc: Map<string, string>) args =
             match args with
             | [] -> acc
+            | f :: _ when acc.ContainsKey f -> raise (Input.Error(f, $"is given twice\n{usage}"))
             | ("--full" | "--quick" | "--dry-run" as f) :: rest -> go (acc.Add(f, "1")) rest
-            | ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" | "--budget" as f) :: v :: rest ->
-                go (acc.Add(f, v)) rest
-            | [ ("--shard" | "--parallel" | "--blas-threads" | "--results" | "--data" | "--budget" as f) ] ->
-                invalidArg "argv" $"{f} needs a value\n{usage}"
-            | a :: _ -> invalidArg "argv" $"unknown argument '{a}'\n{usage}"
+            | f :: v :: rest when valueFlags.Contains f && not (v.StartsWith "--") -> go (acc.Add(f, v)) rest
+            | f :: rest when valueFlags.Contains f ->
+                // Never take the next flag as the value: `--results --dry-run` must not write into "./--dry-run".
+                let found = match rest with v :: _ -> $"the next option '{v}'" | [] -> "the end of the command line"
+                raise (Input.Error(f, $"needs a value, found {found}\n{usage}"))
+            | a :: _ -> raise (InputException(a, $"unknown argument '{a}'\n{usage}"))
         let cli = go Map.empty argv
         let pick flag envName =
             match cli.TryFind flag with
@@ -82,14 +92,12 @@ module Settings =
                 | Some b -> b
                 | None ->
                     let names = Budget.all |> List.map (fun b -> b.Name) |> String.concat ", "
-                    invalidArg "argv" $"{source} '{name}': expected one of {names}
-{usage}"
+                    raise (InputException(source, $"{source} '{name}': expected one of {names}\n{usage}"))
             | [] when envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true") -> Budget.full
             | [] -> Budget.standard
             | many ->
                 let given = many |> List.map fst |> String.concat ", "
-                invalidArg "argv" $"{given}: give one budget only
-{usage}"
+                raise (InputException(many |> List.head |> fst, $"{given}: give one budget only\n{usage}"))
         let par = pick "--parallel" "VAE_PARALLEL" |> Option.map (fun (s, v) -> positive s v)
         let threads = pick "--blas-threads" "VAE_BLAS_THREADS" |> Option.map (fun (s, v) -> positive s v)
         let par, threads =
@@ -98,12 +106,13 @@ module Settings =
             | Some p, None -> p, max 1 (cores / p)
             | None, Some t -> max 1 (cores / t), t
             | None, None -> cores, 1 // one BLAS thread per point: see the measurement in the README
-        { ResultsRoot = pick "--results" "VAE_RESULTS" |> Option.map snd |> Option.defaultValue defaultResultsRoot
-          DataDir = pick "--data" "VAE_DATA" |> Option.map snd
+        { ResultsRoot = pick "--results" "VAE_RESULTS" |> Option.map (fun (s, v) -> folder s v) |> Option.defaultValue defaultResultsRoot
+          DataDir = pick "--data" "VAE_DATA" |> Option.map (fun (s, v) -> folder s v)
           Shard = pick "--shard" "VAE_SHARD" |> Option.map (fun (s, v) -> parseShard s v)
           Parallel = par
           BlasThreads = threads
           Budget = budget
+          Seeds = pick "--seeds" "VAE_SEEDS" |> Option.map (fun (s, v) -> positive s v)
           DryRun = cli.ContainsKey "--dry-run" }
 
     /// Settings from the real command line and environment (what the scripts call).

@@ -9,6 +9,7 @@ open System.Diagnostics
 open System.IO
 open System.Threading
 open System.Threading.Tasks
+open Vae.Core.Training
 
 /// One grid point: its position in the whole grid, its config, id and folder.
 type Point =
@@ -27,12 +28,15 @@ type Plan =
       /// Grid entries dropped because an equal config (same run id) came earlier.
       Duplicates: int }
 
-/// The outcome of executing a plan: this shard's finished rows (read back from disk) and what failed.
+/// The outcome of executing a plan: this shard's finished runs (read back from disk) and what failed.
 type SweepResult =
-    { Rows: Row list
+    { Runs: FinishedRun list
       Ran: int
+      /// Points found finished: before the sweep, or by another process while this one waited for their lock.
       Skipped: int
-      Failed: (string * string) list }
+      Failed: (string * string) list
+      /// Points stopped on request (cancellation) with a checkpoint saved: neither failed nor finished.
+      Interrupted: string list }
 
 module Sweep =
     /// Every n-th item starting at the i-th (1-based), by position in the whole grid: shards 1..n partition it.
@@ -43,8 +47,8 @@ module Sweep =
 
     /// Ids, folders, shard and finished state for a grid; configs are validated here, before anything runs.
     let plan (settings: Settings) (experiment: string) (grid: Config list) =
-        if String.IsNullOrWhiteSpace experiment || experiment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 then
-            invalidArg "experiment" $"experiment name '{experiment}' must be a plain folder name"
+        Vae.Core.Inputs.Input.Name("experiment", experiment) |> ignore
+        let grid = match settings.Seeds with Some n -> Config.withSeeds n grid | None -> grid
         let unique = grid |> List.map Config.validate |> List.distinctBy Config.runId
         let all =
             unique
@@ -77,8 +81,9 @@ module Sweep =
         let samples = distinct (fun c -> c.TrainSamples.ToString("N0", Globalization.CultureInfo.InvariantCulture))
         let evalK = distinct (fun c -> string c.EvalK)
         let evalPts = distinct (fun c -> if c.EvalPoints = 0 then "all" else string c.EvalPoints)
+        let seeds = p.Mine |> List.map (fun pt -> pt.Config.Seed) |> List.distinct |> List.sort |> List.map string |> String.concat ", "
         [ yield $"== {p.Experiment}: {shard}; {p.Finished.Length} finished (skipped), {p.Todo.Length} to run"
-          yield $"   budget {settings.Budget.Name}: {samples} training samples per point; final evaluation (ELBO, log p(x) with K={evalK}, active units) on {evalPts} test points"
+          yield $"   budget {settings.Budget.Name}: {samples} training samples per point; final evaluation (ELBO, log p(x) with K={evalK}, active units) on {evalPts} test points; seeds {seeds}"
           yield $"   backend {backend.Name}; {settings.Parallel} point(s) at once x {settings.BlasThreads} BLAS thread(s)"
           yield $"   results -> {Path.Combine(settings.ResultsRoot, p.Experiment)}"
           if p.Duplicates > 0 then yield $"   {p.Duplicates} duplicate grid entr(ies) dropped (same run id)"
@@ -89,17 +94,18 @@ module Sweep =
 
     /// Runs one point: point.json first, then the backend; a backend that does not own its folder gets a clean
     /// folder and has its manifest, curve and metrics.json (last) written here.
-    let private runPoint (settings: Settings) (backend: Backend) (blas: string) (commit: string) (experiment: string)
+    let private runPoint (settings: Settings) (backend: Backend) (blas: string) (command: string) (experiment: string)
                          (log: string -> unit) (pt: Point) =
         if backend.OwnsFolder then
-            if Directory.Exists pt.Dir && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries pt.Dir)) then
+            if RunStore.hasContent pt.Dir then
                 log $"   {pt.RunId}: continuing an unfinished earlier attempt"
             Directory.CreateDirectory pt.Dir |> ignore
             File.Delete(Path.Combine(pt.Dir, RunStore.ErrorFile))
         elif RunStore.prepare pt.Dir then
             log $"   {pt.RunId}: removed an unfinished earlier attempt"
-        RunStore.writePoint pt.Dir experiment backend.Name blas settings.BlasThreads commit pt.Config
-        if not backend.OwnsFolder then RunStore.writeManifest pt.Dir backend.Name blas pt.Config
+        RunStore.writePoint pt.Dir experiment backend.Name settings.BlasThreads command pt.Config
+        // A stand-in knows no data dimension; D only shapes the model description.
+        if not backend.OwnsFolder then RunStore.writeManifest pt.Dir backend.Name blas (Config.toTrainOptions 784 settings.DataDir pt.Config)
         let lastPrint = Stopwatch.StartNew()
         let progress (c: CurvePoint) =
             // Throttled so a full-budget run (thousands of epochs) stays readable.
@@ -108,56 +114,102 @@ module Sweep =
                 log $"       {pt.RunId} epoch {c.Epoch} samples {c.Samples:N0} train ELBO {c.TrainElbo:F2} test ELBO {c.TestElbo:F2}"
         let ctx = { Dir = pt.Dir; DataDir = settings.DataDir; BlasThreads = settings.BlasThreads; Progress = progress; Log = log }
         let out = backend.Run ctx pt.Config
-        if not backend.OwnsFolder then
-            RunStore.writeCurve pt.Dir out.Curve
-            // A stand-in knows no data dimension; D only shapes the Model description string.
-            RunStore.writeMetrics pt.Dir (CoreBackend.resultOf pt.Config 784 out)
+        if not backend.OwnsFolder then RunStore.writeMetrics pt.Dir out
         elif not (RunStore.isFinished pt.Dir) then
             failwith $"backend {backend.Name} returned without writing {RunStore.MetricsFile} in {pt.Dir}"
         out
 
     /// Executes the plan's unfinished points, settings.Parallel at a time, and reads back every finished row
     /// of this shard. A failing point leaves error.txt and no metrics.json, so the next invocation retries it.
-    let execute (log: string -> unit) (settings: Settings) (backend: Backend) (p: Plan) =
+    /// Each point is trained under its run-folder lock (Vae.Core.IO.RunLock): a point another process (a second
+    /// sweep, a Slurm task) is training is put last and then waited for; one found finished then counts as reused,
+    /// never as failed. cancel stops the running points at their next step with a checkpoint (Interrupted).
+    let executeWith (cancel: CancellationToken) (log: string -> unit) (settings: Settings) (backend: Backend) (p: Plan) =
         let gate = obj ()
         let say (s: string) = lock gate (fun () -> log s)
         let failed = ConcurrentBag<string * string>()
+        let interrupted = ConcurrentBag<string>()
+        let mutable ran = 0
+        let mutable reused = 0
         if not settings.DryRun && not p.Todo.IsEmpty then
             let blas = backend.Describe settings.BlasThreads
-            let commit = RunStore.gitCommit settings.ResultsRoot
+            let command = RunStore.command ()
             let total = p.Todo.Length
             let clock = Stopwatch.StartNew()
             let mutable started = 0
             let mutable finished = 0
-            let work (pt: Point) =
+            let deferred = ConcurrentQueue<Point>()
+            let train (pt: Point) =
                 let k = Interlocked.Increment(&started)
                 say $"[{k,3}/{total}] start {pt.RunId}"
                 let t = Stopwatch.StartNew()
                 try
-                    let out = runPoint settings backend blas commit p.Experiment say pt
+                    let out = runPoint settings backend blas command p.Experiment say pt
                     let d = Interlocked.Increment(&finished)
+                    Interlocked.Increment(&ran) |> ignore
                     let el = clock.Elapsed.TotalSeconds
                     let eta = el / float d * float (total - d)
                     say $"[{d,3}/{total}] done  {pt.RunId} in {duration t.Elapsed.TotalSeconds}: test ELBO {out.TestElbo:F2}, log p(x) {out.LogPx:F2} (elapsed {duration el}, ETA {duration eta})"
-                with e ->
+                with
+                | :? OperationCanceledException as e when cancel.IsCancellationRequested ->
+                    let d = Interlocked.Increment(&finished)
+                    interrupted.Add pt.RunId
+                    say $"[{d,3}/{total}] interrupted {pt.RunId}: {e.Message}"
+                | e ->
                     let d = Interlocked.Increment(&finished)
                     failed.Add((pt.RunId, e.Message))
                     try RunStore.writeAtomic (Path.Combine(pt.Dir, RunStore.ErrorFile)) (e.ToString()) with _ -> ()
                     say $"[{d,3}/{total}] FAILED {pt.RunId}: {e.Message}"
+            // Under the point's lock: a point finished by another process meanwhile is reused, else trained here.
+            let work (held: Vae.Core.IO.RunLock) (pt: Point) =
+                use _ = held
+                if RunStore.isFinished pt.Dir then
+                    let d = Interlocked.Increment(&finished)
+                    Interlocked.Increment(&reused) |> ignore
+                    say $"[{d,3}/{total}] reused {pt.RunId}: finished by another process meanwhile"
+                else train pt
+            let firstPass (pt: Point) =
+                match Vae.Core.IO.RunLock.TryAcquire pt.Dir with
+                | null ->
+                    say $"   {pt.RunId}: being trained by another process ({Vae.Core.IO.RunLock.Holder pt.Dir}); coming back to it last"
+                    deferred.Enqueue pt
+                | held -> if cancel.IsCancellationRequested then held.Dispose() else work held pt
+            let secondPass (pt: Point) =
+                let held =
+                    try
+                        Vae.Core.IO.RunLock.Acquire(pt.Dir, Timeout.InfiniteTimeSpan,
+                                                    (fun h -> say $"   {pt.RunId}: waiting for the other process ({h})"), cancel)
+                        |> Some
+                    with :? OperationCanceledException -> None
+                match held with
+                | Some h -> work h pt
+                | None -> interrupted.Add pt.RunId
             let opts = ParallelOptions(MaxDegreeOfParallelism = settings.Parallel)
             // NoBuffering: workers take points one at a time, in plan order.
             let source = Partitioner.Create(p.Todo, EnumerablePartitionerOptions.NoBuffering)
-            Parallel.ForEach(source, opts, work) |> ignore
-        let rows = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.readRow pt.Dir)
-        { Rows = rows
-          Ran = if settings.DryRun then 0 else p.Todo.Length - failed.Count
-          Skipped = p.Finished.Length
-          Failed = failed |> Seq.sortBy fst |> List.ofSeq }
+            Parallel.ForEach(source, opts, firstPass) |> ignore
+            if not deferred.IsEmpty then
+                Parallel.ForEach(Partitioner.Create(List.ofSeq deferred, EnumerablePartitionerOptions.NoBuffering), opts, secondPass) |> ignore
+        let runs = p.Mine |> List.filter (fun pt -> RunStore.isFinished pt.Dir) |> List.map (fun pt -> RunStore.read pt.Dir)
+        { Runs = runs
+          Ran = ran
+          Skipped = p.Finished.Length + reused
+          Failed = failed |> Seq.sortBy fst |> List.ofSeq
+          Interrupted = interrupted |> Seq.sort |> List.ofSeq }
+
+    /// executeWith, never cancelled.
+    let execute (log: string -> unit) (settings: Settings) (backend: Backend) (p: Plan) =
+        executeWith CancellationToken.None log settings backend p
+
+    /// The closing line of a sweep (tests and suites match it).
+    let summary (experiment: string) (r: SweepResult) =
+        let stopped = if r.Interrupted.IsEmpty then "" else $", {r.Interrupted.Length} interrupted (checkpoint saved)"
+        $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed{stopped}; {r.Runs.Length} finished runs"
 
     /// Plan, print the plan, execute, and summarise: what a script's `sweep` does.
     let run (log: string -> unit) (settings: Settings) (backend: Backend) (experiment: string) (grid: Config list) =
         let p = plan settings experiment grid
         log (describe settings backend p)
         let r = execute log settings backend p
-        log $"== {experiment}: {r.Ran} ran, {r.Skipped} reused, {r.Failed.Length} failed; {r.Rows.Length} finished rows"
+        log (summary experiment r)
         r

@@ -31,7 +31,7 @@ else bad "kill test inconclusive: $before of 4 points finished when killed"; cat
 dotnet fsi experiments/paper-fig5.fsx --quick --results "$tmp/r" >"$tmp/run2.log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] && ok "resumed fig5 exited 0" || { bad "resumed fig5 exited $rc"; tail -30 "$tmp/run2.log"; }
-grep -q "== sweep-dz: $((4 - before)) ran, $before reused, 0 failed; 4 finished rows" "$tmp/run2.log" \
+grep -q "== sweep-dz: $((4 - before)) ran, $before reused, 0 failed; 4 finished runs" "$tmp/run2.log" \
   && ok "resume reused the $before finished point(s) and ran the rest" || { bad "resume did not reuse the finished points"; grep '^==' "$tmp/run2.log"; }
 n=$(ls "$tmp"/r/paper-fig5/mnist-dz*-samples.png 2>/dev/null | wc -l)
 [ "$n" -eq 4 ] && ok "4 sample grids written" || bad "$n of 4 sample grids"

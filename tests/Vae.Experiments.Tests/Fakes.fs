@@ -16,17 +16,23 @@ type TempDir() =
     interface IDisposable with
         member _.Dispose() = try Directory.Delete(path, true) with _ -> ()
 
-/// Made-up curve: rises with training and with Dz, lower for A, so tables and charts have distinct values.
-let fakeOutput (c: Config) =
-    let est = if c.Estimator = A then -3.0 else 0.0
-    let final = -150.0 + 10.0 * log (float c.Dz) + est - 2.0 * float c.L
-    let curve =
-        [ for e in 1..4 ->
-              let s = int64 e * c.TrainSamples / 4L
-              { Epoch = e; Step = int64 e * 10L; Samples = s; TrainElbo = final - 40.0 / float e + 1.0
-                TestElbo = final - 40.0 / float e; Seconds = 0.01 * float e } ]
-    { TrainElbo = final + 1.0; TestElbo = final; LogPx = final + 5.0; LogPxStdErr = 0.1; ActiveUnits = min c.Dz 7
-      Epochs = 4.0; Samples = c.TrainSamples; Seconds = 0.04; Curve = curve; Blas = "fake" }
+/// Made-up numbers: rise with training and with Dz, lower for A, so tables and charts have distinct values.
+/// The seed moves the final bound by a little (0.1 nats per seed), so seed statistics have a spread.
+let fakeFinal (c: Config) =
+    let est = if c.Estimator = Estimator.A then -3.0 else 0.0
+    -150.0 + 10.0 * log (float c.Dz) + est - 2.0 * float c.L + 0.1 * float c.Seed
+
+/// The made-up curve: 4 points, test bound approaching the final one.
+let fakeCurve (c: Config) =
+    let final = fakeFinal c
+    [ for e in 1..4 ->
+          let s = int64 e * c.TrainSamples / 4L
+          Vae.Core.Training.CurvePoint(s, e, int64 e * 10L, 0.01 * float e, final - 40.0 / float e + 1.0, final - 40.0 / float e) ]
+
+/// The made-up result in the core's record; a training set of TrainSamples / 4 rows makes 4 epochs.
+let fakeResult (c: Config) =
+    let final = fakeFinal c
+    CoreBackend.resultOf c 784 (int (c.TrainSamples / 4L)) (final + 1.0) final (final + 5.0) 0.1 (min c.Dz 7) 0.04 "fake"
 
 /// A backend that counts its calls and can be told to fail on chosen run ids (a "killed" point).
 type CountingBackend(?failOn: Set<string>) =
@@ -47,16 +53,17 @@ type CountingBackend(?failOn: Set<string>) =
                 // Half a run's files exist when it dies: the curve, but never metrics.json.
                 File.WriteAllText(Path.Combine(ctx.Dir, "partial.txt"), "training...")
                 if failOn.Contains id then failwith $"simulated crash in {id}"
-                fakeOutput c }
+                RunStore.writeCurve ctx.Dir (fakeCurve c)
+                fakeResult c }
 
 /// Settings for tests: a results root, quiet, sequential unless asked.
 let settingsFor (root: string) =
-    { ResultsRoot = root; DataDir = None; Shard = None; Parallel = 1; BlasThreads = 1; Budget = Budget.quick; DryRun = false }
+    { ResultsRoot = root; DataDir = None; Shard = None; Parallel = 1; BlasThreads = 1; Budget = Budget.quick; Seeds = None; DryRun = false }
 
 /// A grid of 12 points: Dz x estimator, as in sweep-dz.
 let dzGrid =
     [ for dz in [ 2; 3; 5; 10; 20; 200 ] do
-          for est in [ A; B ] -> { Config.baseline with Dz = dz; Estimator = est; TrainSamples = 1000L } ]
+          for est in [ Estimator.A; Estimator.B ] -> { Config.baseline with Dz = dz; Estimator = est; TrainSamples = 1000L } ]
 
 let quiet (_: string) = ()
 

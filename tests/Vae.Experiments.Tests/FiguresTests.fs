@@ -10,7 +10,7 @@ open Vae.Experiments.Tests.Fakes
 let private curve (offset: float) =
     [ for i in 0..4 ->
           let s = 100_000L * int64 (pown 3 i)
-          { Epoch = i; Step = s / 100L; Samples = s; TrainElbo = -150.0 + offset + float i * 5.0; TestElbo = -152.0 + offset + float i * 5.0; Seconds = float i } ]
+          Vae.Core.Training.CurvePoint(s, i, s / 100L, float i, -150.0 + offset + float i * 5.0, -152.0 + offset + float i * 5.0) ]
 
 [<Tests>]
 let tests =

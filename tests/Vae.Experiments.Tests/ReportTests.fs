@@ -10,14 +10,16 @@ open Expecto
 open Vae.Experiments
 open Vae.Experiments.Tests.Fakes
 
-/// Two experiments of finished fake runs, one run with a PNG grid.
-let private populate (root: string) =
-    let s = settingsFor root
+/// Two experiments of finished fake runs (sweep-dataset sorts before sweep-dz by name), one run with a PNG grid.
+let private populateWith (seeds: int) (root: string) =
+    let s = { settingsFor root with Seeds = Some seeds }
     Sweep.run quiet s (CountingBackend().Backend) "sweep-dz" (dzGrid |> List.filter (fun c -> c.Dz <= 5)) |> ignore
-    let frey = [ for est in [ A; B ] -> { Config.forDataset "frey-face" Config.baseline with Dz = 2; Estimator = est; TrainSamples = 1000L } ]
+    let frey = [ for est in [ Estimator.A; Estimator.B ] -> { Config.forDataset "frey-face" Config.baseline with Dz = 2; Estimator = est; TrainSamples = 1000L } ]
     Sweep.run quiet s (CountingBackend().Backend) "sweep-dataset" frey |> ignore
     let dir = RunStore.runDir root "sweep-dz" (Config.runId dzGrid[0])
     tinyPng (Path.Combine(dir, "samples.png"))
+
+let private populate = populateWith 1
 
 let private chromium () =
     let fromEnv = Environment.GetEnvironmentVariable "VAE_CHROMIUM" |> Option.ofObj |> Option.toList
@@ -61,10 +63,11 @@ let tests =
             populate tmp.Path
             let md, _ = Report.write tmp.Path
             let text = File.ReadAllText md
-            Expect.stringContains text "## sweep-dz" "experiment section"
+            Expect.stringContains text "## sweep-dz (main experiment)" "experiment section"
             Expect.stringContains text "## sweep-dataset" "second experiment"
             Expect.stringContains text "| frey-face/dequantized | 2 | 1 | A |" "frey row"
-            Expect.stringContains text "| test ELBO A | test ELBO B | B - A |" "A vs B table"
+            Expect.stringContains text "| A | B | A − B | exceeds seed spread? |" "A vs B table"
+            Expect.stringContains text Stats.rule "the rule is stated with the table"
             Expect.stringContains text "(sweep-dz/" "relative image link"
             Expect.equal (count @"\| mnist/dynamic-binarized \| \d+ \| 1 \| [AB] \|" text) 6 "6 MNIST rows (Dz 2,3,5 x A,B), each once"
         }
@@ -89,6 +92,70 @@ let tests =
             // Each chart's first main-svg holds the plot; each trace line is a path with class js-line.
             Expect.isGreaterThanOrEqual (count "class=\"main-svg\"" dom) 2 "both charts drew"
             Expect.isGreaterThanOrEqual (count "class=\"js-line\"" dom) 8 "every run's curve drew (6 + 2 lines)"
-            Expect.stringContains dom "training samples evaluated" "x-axis title rendered"
+            Expect.stringContains dom "training samples" "x-axis title rendered"
+            Expect.stringContains dom "mnist/dynamic-binarized, Dz=3" "one panel per Dz, titled"
+        }
+
+        test "The_main_experiment_comes_first_after_a_contents_list_that_links_every_section" {
+            use tmp = new TempDir()
+            populate tmp.Path
+            let md, page = Report.write tmp.Path
+            let text = File.ReadAllText md
+            let at (s: string) = text.IndexOf s
+            Expect.isLessThan (at "Contents:") (at "## sweep-dz") "contents first"
+            Expect.isLessThan (at "## sweep-dz (main experiment)") (at "## sweep-dataset") "main experiment before the others, though sweep-dataset sorts first"
+            Expect.stringContains text "1. [sweep-dz (main experiment: the paper's Fig. 2)](#sec-sweep-dz)" "numbered contents entry"
+            Expect.stringContains text "<a id=\"sec-sweep-dz\"></a>" "its target"
+            Expect.stringContains text "[Figures of every run](#sec-figures)" "figures entry"
+            Expect.stringContains (File.ReadAllText page) "<li><a href=\"#sec-sweep-dz\">" "HTML contents"
+        }
+
+        test "Run_ids_in_tables_link_to_figures_whose_captions_name_the_configuration" {
+            use tmp = new TempDir()
+            populate tmp.Path
+            let md, page = Report.write tmp.Path
+            let text = File.ReadAllText md
+            let id = Config.runId dzGrid[0]
+            Expect.stringContains text $"| [{id}](#run-{id}) |" "run-id cell links to the run's figures"
+            Expect.stringContains text $"<a id=\"run-{id}\"></a>" "anchor of the run's figures"
+            Expect.stringContains text "mnist/dynamic-binarized, 784-500-2 tanh Bernoulli, L=1, M=100, Adagrad lr=0.02, 1,000 training samples; estimator A, seed 1" "caption names the configuration"
+            Expect.stringContains text $"(sweep-dz/{id}/samples.png)" "image link under it"
+            let html = File.ReadAllText page
+            Expect.stringContains html $"<a href=\"#run-{id}\">{id}</a>" "HTML run-id link"
+            Expect.stringContains html $"<section id=\"run-{id}\">" "HTML anchor"
+            Expect.stringContains html "samples.png: mnist/dynamic-binarized, 784-500-2 tanh Bernoulli" "image caption names the configuration"
+        }
+
+        test "Seeds_give_error_bars_and_a_versus_table_with_intervals" {
+            use tmp = new TempDir()
+            populateWith 3 tmp.Path
+            let md, page = Report.write tmp.Path
+            let text = File.ReadAllText md
+            // The stand-in moves the bound by 0.1 nats per seed: seeds 1..3 have sd 0.1 on both sides, A is 3 nats lower.
+            Expect.stringContains text "| mnist/dynamic-binarized | 2 | 1 | Adagrad | 0.02 | 4.00 | 3 |" "3 seeds per setting, exact epochs"
+            Expect.stringContains text "± 0.10 [" "mean ± sd [interval]"
+            Expect.stringContains text "| B higher |" "verdict of the rule"
+            Expect.stringContains text "seeds 1, 2, 3" "provenance names the seeds"
+            let html = File.ReadAllText page
+            Expect.stringContains html "\"error_y\":{\"array\":[" "seed error bars on the curves"
+        }
+
+        test "Vae_eval_results_and_the_gradient_variance_study_are_included" {
+            use tmp = new TempDir()
+            populate tmp.Path
+            let id = Config.runId dzGrid[1]
+            let dir = RunStore.runDir tmp.Path "sweep-dz" id
+            let e = Vae.Core.Runs.EvalReport(dir, "mnist", "dynamic-binarized", 1000, -101.5, 0.25, 0.19, 1.0, 5000, -95.25, 0.125, 0.18, 30.0, -101.75, 0.1)
+            Vae.Core.IO.RunFolder.Open(dir).WriteJson("eval-k5000.json", e)
+            File.WriteAllText(Path.Combine(tmp.Path, Report.GradVarianceFile |> fun f -> Directory.CreateDirectory(Path.Combine(tmp.Path, "estimators")) |> ignore; f),
+                              "At,Estimator,TotalVariance\ninit,A,6.98\ninit,B,3.76\n")
+            let md, page = Report.write tmp.Path
+            let text = File.ReadAllText md
+            Expect.stringContains text "## Evaluations (vae eval)" "eval section"
+            Expect.stringContains text $"| [{id}](#run-{id}) | B | 1 | 1000 | -101.50 | 0.25 | 5000 | -95.25 | 0.125 | -101.75 |" "eval row with run-id link"
+            Expect.stringContains text "## Gradient variance of estimators A and B" "gradient-variance section"
+            Expect.stringContains text "| init | B | 3.76 |" "its table"
+            Expect.stringContains text "[Evaluations (vae eval)](#sec-vae-eval)" "in the contents"
+            Expect.stringContains (File.ReadAllText page) "Gradient variance of estimators A and B</h2>" "HTML too"
         }
     ]

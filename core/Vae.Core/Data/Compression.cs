@@ -11,7 +11,9 @@ public static class Compression
     /// <summary>All bytes of <paramref name="path"/>; a missing or empty file is a <see cref="DataFormatException"/>.</summary>
     public static byte[] ReadFile(string path)
     {
-        if (!File.Exists(path)) throw new DataFormatException(path, "expected a data file, found no file at this path");
+        var kind = Inputs.FileKinds.Of(path);
+        if (kind == Inputs.FileKind.Missing) throw new DataFormatException(path, "expected a data file, found no file at this path");
+        if (kind != Inputs.FileKind.Regular) throw new DataFormatException(path, $"expected a data file, found {Inputs.FileKinds.Describe(kind)}");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (IOException e) { throw new DataFormatException(path, $"could not be read: {e.Message}", e); }

@@ -108,8 +108,10 @@ public static class DataVariants
         var (min, max) = set.Range();
         if (set.N > 0 && (min < 0 || max > 1))
             throw new ArgumentException($"binarization needs pixels in [0, 1], found [{min}, {max}]");
-        var x = new float[set.X.LongLength]; // [N, D]
-        new Rng(seed, FixedStream(split)).FillBernoulli(set.X, x);
+        var x = new float[(long)set.N * set.D]; // [N, D]
+        var rng = new Rng(seed, FixedStream(split));
+        if (set.HasLevels) rng.FillBernoulli(set.Levels, ImageSet.Level, x); // same draws, no float copy of the levels
+        else rng.FillBernoulli(set.X, x);
         return new ImageSet(x, set.N, set.Rows, set.Cols, set.Labels);
     }
 

@@ -1,5 +1,6 @@
 // Atomic file replacement: every checkpoint, PNG, JSON and CSV this project writes goes through here.
-// Owns: temp file in the target's folder, flush to disk, rename over the target, temp clean-up on failure.
+// Owns: temp file in the target's folder, flush to disk, rename over the target, temp clean-up on failure, and clean-up of
+// the temp files a killed writer left (RemoveStaleTemps, called when a run starts again).
 // Must not: know any file format, or write to the target path directly (a crash must leave old or new, never half).
 using System.Text;
 
@@ -79,6 +80,44 @@ public static class AtomicFile
     static string TempPathFor(string full) =>
         Path.Combine(Path.GetDirectoryName(full) ?? ".",
                      $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>
+    /// Deletes the temp files that writers killed mid-write (kill -9, power loss) left in <paramref name="folder"/>: names of
+    /// the form this class makes whose process id is no longer running. Temps of live processes are kept (a concurrent
+    /// writer still owns them). Returns how many were deleted.
+    /// </summary>
+    public static int RemoveStaleTemps(string folder)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (string path in Directory.EnumerateFiles(folder, ".*.tmp"))
+        {
+            if (!IsTempName(Path.GetFileName(path), out int pid)) continue;
+            if (pid != Environment.ProcessId && IsRunning(pid)) continue;
+            try { File.Delete(path); removed++; }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    /// <summary>True for ".{target}.{pid}.{32 hex}.tmp" (what <see cref="TempPathFor"/> makes); <paramref name="pid"/> is the writer.</summary>
+    internal static bool IsTempName(string name, out int pid)
+    {
+        pid = 0;
+        string[] parts = name.Split('.');
+        // "", target parts..., pid, guid, "tmp"
+        return parts.Length >= 5 && parts[0].Length == 0 && parts[^1] == "tmp"
+            && parts[^2].Length == 32 && parts[^2].All(Uri.IsHexDigit)
+            && int.TryParse(parts[^3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pid);
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }      // no such process
+        catch (InvalidOperationException) { return false; }
+    }
 
     static void TryDelete(string temp)
     {

@@ -57,6 +57,9 @@ public static class Checkpoint
     {
         RequireLittleEndian();
         string full = Path.GetFullPath(path);
+        var kind = Inputs.FileKinds.Of(full);
+        if (kind is not (Inputs.FileKind.Regular or Inputs.FileKind.Missing)) // missing: ReadAllBytes says so
+            throw new CheckpointFormatException(full, $"is {Inputs.FileKinds.Describe(kind)}, expected a checkpoint file");
         byte[] bytes = File.ReadAllBytes(full);
         Verify(full, bytes);
         var r = new Reader(full, bytes.AsSpan(0, bytes.Length - ChecksumBytes), HeaderBytes);

@@ -1,5 +1,5 @@
 // Training / evaluation curves as CSV with named columns (e.g. samples, epoch, train_elbo, test_elbo, seconds).
-// Owns: header, invariant round-trip number formatting, whole-file atomic rewrites, reading back rows on resume.
+// Owns: header, invariant round-trip number formatting, whole-file atomic rewrites, reading a curve back (resume, reports).
 // Must not: decide what is logged or when (the trainer does), or append to the file in place.
 using System.Globalization;
 using System.Text;
@@ -46,24 +46,47 @@ public sealed class CurveCsv
     public static CurveCsv Resume(string path, IReadOnlyList<string> fields, Func<double[], bool>? keep = null)
     {
         var c = new CurveCsv(path, CheckFields(fields));
-        string[] lines = File.ReadAllLines(c.Path);
-        string expected = string.Join(',', c._fields);
-        if (lines.Length == 0 || lines[0] != expected)
-            throw new FormatException($"curve '{c.Path}': header is \"{(lines.Length == 0 ? "" : lines[0])}\", expected \"{expected}\"");
-        var values = new double[c._fields.Length];
+        var read = Read(c.Path, c._fields);
+        foreach (double[] row in read.Rows)
+            if (keep is null || keep((double[])row.Clone())) c.AppendRow(row);
+        c.Flush();
+        return c;
+    }
+
+    /// <summary>
+    /// Reads a curve file back without changing it: the header's field names and every row (blank lines skipped).
+    /// The one curve reader: resume, the CLI and the F# reports use it.
+    /// </summary>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="expectedFields">When given, the header must list exactly these fields (checked before any row).</param>
+    /// <exception cref="FormatException">No header or not the expected one, a row with the wrong number of values, or an
+    /// unparsable number; names file and line.</exception>
+    public static CurveRows Read(string path, IReadOnlyList<string>? expectedFields = null)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        var kind = Inputs.FileKinds.Of(full);
+        if (kind is not (Inputs.FileKind.Regular or Inputs.FileKind.Missing)) // missing: ReadAllLines says so
+            throw new FormatException($"curve '{full}' is {Inputs.FileKinds.Describe(kind)}, expected a CSV file");
+        string[] lines = File.ReadAllLines(full);
+        string header = lines.Length == 0 ? "" : lines[0];
+        if (expectedFields is not null && header != string.Join(',', expectedFields))
+            throw new FormatException($"curve '{full}': header is \"{header}\", expected \"{string.Join(',', expectedFields)}\"");
+        if (header.Length == 0) throw new FormatException($"curve '{full}': no header line");
+        string[] fields = header.Split(',');
+        var rows = new List<double[]>();
         for (int i = 1; i < lines.Length; i++)
         {
             if (lines[i].Length == 0) continue;
             string[] cells = lines[i].Split(',');
-            if (cells.Length != values.Length)
-                throw new FormatException($"curve '{c.Path}' line {i + 1}: {cells.Length} values, the header has {values.Length} fields");
+            if (cells.Length != fields.Length)
+                throw new FormatException($"curve '{full}' line {i + 1}: {cells.Length} values, the header has {fields.Length} fields");
+            var values = new double[fields.Length];
             for (int j = 0; j < cells.Length; j++)
                 if (!double.TryParse(cells[j], NumberStyles.Float, CultureInfo.InvariantCulture, out values[j]))
-                    throw new FormatException($"curve '{c.Path}' line {i + 1}, field '{c._fields[j]}': \"{cells[j]}\" is not a number");
-            if (keep is null || keep((double[])values.Clone())) c.AppendRow(values);
+                    throw new FormatException($"curve '{full}' line {i + 1}, field '{fields[j]}': \"{cells[j]}\" is not a number");
+            rows.Add(values);
         }
-        c.Flush();
-        return c;
+        return new CurveRows(full, fields, rows);
     }
 
     /// <summary>Appends one row (one value per field, in <see cref="Fields"/> order) and, by default, rewrites the file.</summary>
@@ -105,5 +128,18 @@ public sealed class CurveCsv
             if (!seen.Add(f)) throw new ArgumentException($"field name \"{f}\" appears twice");
         }
         return [.. fields];
+    }
+}
+
+/// <summary>A curve file as read by <see cref="CurveCsv.Read"/>: field names and rows of values in field order.</summary>
+public sealed record CurveRows(string Path, IReadOnlyList<string> Fields, IReadOnlyList<double[]> Rows)
+{
+    /// <summary>The values of field <paramref name="name"/>, one per row.</summary>
+    /// <exception cref="FormatException">The file has no such field (names the file and the fields it has).</exception>
+    public double[] Column(string name)
+    {
+        int j = Fields.ToList().IndexOf(name);
+        if (j < 0) throw new FormatException($"curve '{Path}' has no field '{name}' (fields: {string.Join(", ", Fields)})");
+        return Rows.Select(r => r[j]).ToArray();
     }
 }

@@ -57,15 +57,12 @@ public sealed class RunFolder
     /// Creates <paramref name="resultsRoot"/>/<paramref name="experiment"/>/<paramref name="runId"/>/, with the run id
     /// defaulting to <see cref="NewRunId"/> (UTC time stamp + 6 random hex digits). Never reuses a folder.
     /// </summary>
-    /// <exception cref="ArgumentException">An experiment or run id that is empty, ".", "..", or contains a path separator or invalid character.</exception>
+    /// <exception cref="Inputs.InputException">A name <see cref="Inputs.Input.Name"/> refuses, or a root that is not a folder.</exception>
     /// <exception cref="IOException">The run folder already exists (use <see cref="Open"/> to resume into it).</exception>
     public static RunFolder Create(string resultsRoot, string experiment, string? runId = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(resultsRoot);
-        CheckName(experiment, "experiment name");
         runId ??= NewRunId(DateTime.UtcNow);
-        CheckName(runId, "run id");
-        string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(resultsRoot, experiment, runId));
+        string path = Inputs.FileKinds.RunFolderPath(resultsRoot, experiment, runId);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         if (Directory.Exists(path) || System.IO.File.Exists(path))
             throw new IOException($"run folder '{path}' already exists; choose another run id, or RunFolder.Open it to resume");
@@ -126,11 +123,4 @@ public sealed class RunFolder
 
     /// <summary>Starts curve CSV <paramref name="name"/> (e.g. "curve.csv") in this folder with the given columns.</summary>
     public CurveCsv CreateCurve(string name, IReadOnlyList<string> fields) => CurveCsv.Create(File(name), fields);
-
-    static void CheckName(string name, string what)
-    {
-        if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name != name.Trim()
-            || name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/') || name.Contains('\\'))
-            throw new ArgumentException($"{what} \"{name}\" must be a plain folder name (no separators, not '.' or '..')");
-    }
 }

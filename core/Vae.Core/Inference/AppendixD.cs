@@ -92,7 +92,8 @@ public sealed class AppendixDEstimator
 
     /// <summary>
     /// Estimates log p(x) for each row of x [N, D] (written to perPoint [N] when given) and returns their mean with its
-    /// standard error. All randomness (chain starts, momenta, accept draws) comes from rng.
+    /// standard error. All randomness (chain starts, momenta, accept draws) comes from rng. progress(done, total) is called
+    /// after every HMC transition, in units of datapoint-transitions.
     /// </summary>
     public AppendixDResult Estimate(float[] theta, ReadOnlySpan<float> x, Rng rng, Span<double> perPoint = default,
                                     Action<int, int>? progress = null)
@@ -104,6 +105,8 @@ public sealed class AppendixDEstimator
         int c = _o.Chains, perHalf = (_o.Samples / 2 + c - 1) / c; // transitions per half
         int used = perHalf * c;                                      // samples per datapoint per half
         double s = 0, s2 = 0, acc = 0, stepSum = 0; long transitions = 0;
+        long work = (long)n * (_o.BurnIn + 2 * perHalf), done = 0;
+        void Tick(int m) { done += m; progress?.Invoke((int)Math.Min(int.MaxValue, done * 1000 / work), 1000); }
         for (int start = 0; start < n; start += _batch)
         {
             int m = Math.Min(_batch, n - start), rows = c * m;
@@ -111,12 +114,12 @@ public sealed class AppendixDEstimator
             var z = _z.AsSpan(0, rows * _dz); var step = _step.AsSpan(0, rows); var logp = _logp.AsSpan(0, rows);
             rng.FillNormal(z);
             step.Fill((float)_o.Hmc.InitialStepSize);
-            for (int b = 0; b < _o.BurnIn; b++) _hmc.Transition(_target, z, step, logp, rows, rng, adapt: true);
+            for (int b = 0; b < _o.BurnIn; b++) { _hmc.Transition(_target, z, step, logp, rows, rng, adapt: true); Tick(m); }
 
             Array.Clear(_mean, 0, m * _dz); Array.Clear(_cov, 0, m * _dz * _dz);
             for (int t = 0; t < perHalf; t++)
             {
-                acc += _hmc.Transition(_target, z, step, logp, rows, rng, adapt: false); transitions++;
+                acc += _hmc.Transition(_target, z, step, logp, rows, rng, adapt: false); transitions++; Tick(m);
                 for (int r = 0; r < rows; r++) Accumulate(r % m, z.Slice(r * _dz, _dz));
             }
             for (int i = 0; i < m; i++) Fit(i, used);
@@ -124,7 +127,7 @@ public sealed class AppendixDEstimator
             Array.Fill(_max, double.NegativeInfinity, 0, m); Array.Clear(_sum, 0, m);
             for (int t = 0; t < perHalf; t++)
             {
-                acc += _hmc.Transition(_target, z, step, logp, rows, rng, adapt: false); transitions++;
+                acc += _hmc.Transition(_target, z, step, logp, rows, rng, adapt: false); transitions++; Tick(m);
                 for (int r = 0; r < rows; r++)
                 {
                     int i = r % m;
@@ -140,7 +143,6 @@ public sealed class AppendixDEstimator
                 if (!perPoint.IsEmpty) perPoint[start + i] = lp;
                 s += lp; s2 += lp * lp;
             }
-            progress?.Invoke(start + m, n);
         }
         double mean = s / n;
         double secs = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;

@@ -13,6 +13,20 @@ public sealed record LogLikelihoodResult(double LogPx, double StdErr, int K, int
 /// <summary>Dataset ELBO (nats per datapoint) and its parts.</summary>
 public sealed record ElboResult(double Elbo, double StdErr, double LogPxz, double Kl, int N, int L);
 
+/// <summary>Running sums of per-datapoint bounds (see <see cref="Evaluator.Accumulate"/>), in double.</summary>
+public struct ElboSums
+{
+    public double S, S2, Px, Kl;
+    public int N;
+
+    /// <summary>Mean bound, its standard error, mean log p(x|z) and KL over the N rows summed.</summary>
+    public readonly ElboResult Result(int l)
+    {
+        double mean = S / N;
+        return new ElboResult(mean, Math.Sqrt(Math.Max(0, S2 / N - mean * mean) / N), Px / N, Kl / N, N, l);
+    }
+}
+
 /// <summary>Posterior-collapse diagnostics: active units (Burda et al. 2016: Var_x E_q[z_j] &gt; threshold) and KL per unit.</summary>
 public sealed record LatentDiagnostics(int ActiveUnits, double[] PosteriorMeanVariance, double[] KlPerUnit, double Threshold);
 
@@ -41,9 +55,20 @@ public sealed class Evaluator
     /// </summary>
     public ElboResult Elbo(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Rng noise, int l = 1, Estimator est = Estimator.B)
     {
+        var sums = new ElboSums();
+        Accumulate(theta, x, noise, ref sums, l, est);
+        return sums.Result(l);
+    }
+
+    /// <summary>
+    /// Adds the bound of the rows of x [n, D] to <paramref name="sums"/>, for a set evaluated in pieces that need not be
+    /// in memory at once (a binarized copy of a training set): pieces of a multiple of the batch size, in order, with one
+    /// noise stream give the same bits as one <see cref="Elbo"/> call on the whole set.
+    /// </summary>
+    public void Accumulate(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Rng noise, ref ElboSums sums, int l = 1, Estimator est = Estimator.B)
+    {
         int n = CheckData(x);
         if (l <= 0 || l > _kChunk) throw new ArgumentOutOfRangeException(nameof(l), $"L ({l}) must be in 1..{_kChunk}");
-        double s = 0, s2 = 0, px = 0, kl = 0;
         for (int start = 0; start < n; start += _batch)
         {
             int m = Math.Min(_batch, n - start);
@@ -52,11 +77,10 @@ public sealed class Evaluator
             _sgvb.Forward(theta, x.Slice(start * _d, m * _d), m, eps, l, est, prepareBackward: false);
             for (int i = 0; i < m; i++)
             {
-                double e = _sgvb.Elbo[i]; s += e; s2 += e * e; px += _sgvb.LogPxz[i]; kl += _sgvb.Kl[i];
+                double e = _sgvb.Elbo[i]; sums.S += e; sums.S2 += e * e; sums.Px += _sgvb.LogPxz[i]; sums.Kl += _sgvb.Kl[i];
             }
         }
-        double mean = s / n;
-        return new ElboResult(mean, Math.Sqrt(Math.Max(0, s2 / n - mean * mean) / n), px / n, kl / n, n, l);
+        sums.N += n;
     }
 
     /// <summary>

@@ -90,6 +90,15 @@ public sealed class Rng
         for (int i = 0; i < dst.Length; i++) dst[i] = NextSingle() < p[i] ? 1f : 0f;
     }
 
+    /// <summary>dst[i] = 1 if a uniform draw is below table[levels[i]], else 0: the same draws and comparisons as
+    /// FillBernoulli on the expanded probabilities (8-bit data kept as bytes).</summary>
+    public void FillBernoulli(ReadOnlySpan<byte> levels, ReadOnlySpan<float> table, Span<float> dst)
+    {
+        if (levels.Length != dst.Length) throw new ArgumentException($"lengths differ: levels ({levels.Length}) != dst ({dst.Length})");
+        if (table.Length < 256) throw new ArgumentException($"level table holds {table.Length} values, 256 needed");
+        for (int i = 0; i < dst.Length; i++) dst[i] = NextSingle() < table[levels[i]] ? 1f : 0f;
+    }
+
     /// <summary>In-place Fisher-Yates shuffle.</summary>
     public void Shuffle(Span<int> items)
     {

@@ -22,11 +22,13 @@ public static class RunInspection
     /// <summary>The options a run was trained with, read from its checkpoint (the data folder can be overridden).</summary>
     public static (TrainOptions Options, CheckpointData Checkpoint) ReadCheckpoint(string runDir, string? dataDir = null)
     {
+        // A FIFO, device or file given as --run is a usage error named as such; a missing folder is "run not found" below.
+        if (Inputs.FileKinds.Of(runDir) != Inputs.FileKind.Missing) Inputs.FileKinds.RequireFolder("--run", runDir);
         var folder = RunFolder.Open(runDir);
         string path = folder.File(RunDriver.CheckpointFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"run '{folder.Path}' has no {RunDriver.CheckpointFile}; was it trained?", path);
         var c = Checkpoint.Load(path);
-        var o = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson) ?? throw new CheckpointFormatException(path, "no options in the checkpoint");
+        var o = TrainOptions.FromJson(c.SpecJson) ?? throw new CheckpointFormatException(path, "no options in the checkpoint");
         return (dataDir is null ? o : o with { DataDir = dataDir }, c);
     }
 
@@ -62,6 +64,10 @@ public static class RunInspection
         AppendixDResult? hmc = k > 0 && estimator == LogPxEstimator.Hmc ? t.TestLogLikelihoodHmc(k, limit, progress) : null;
         var ll = k <= 0 ? null : hmc is not null ? new LogLikelihoodResult(hmc.LogPx, hmc.StdErr, hmc.K, hmc.N, hmc.Seconds) : t.TestLogLikelihood(k, limit);
         var (rebin, spread) = Rebinarized(t, blas, limit);
+        // A NaN is never a result: fail (non-zero exit) and write no eval file.
+        foreach (var (name, value) in new[] { ("test ELBO", elbo.Elbo), ("log p(x)", ll?.LogPx ?? 0), ("re-binarized test ELBO", o.Variant is DataVariant.DynamicBinarized or DataVariant.FixedBinarized ? rebin : 0) })
+            if (!double.IsFinite(value))
+                throw new TrainingDivergedException($"run '{Path.GetFullPath(runDir)}': the {name} is {value}; the checkpoint holds a model that does not evaluate to a finite bound");
         var folder = RunFolder.Open(runDir);
         var report = new EvalReport(folder.Path, o.Dataset, DataVariants.Label(o.Variant, o.Model.Likelihood == Model.Likelihood.Bernoulli),
             elbo.N, elbo.Elbo, elbo.StdErr, RunDriver.BitsPerDim(elbo.Elbo, o.Model.D), elboSeconds,

@@ -1,7 +1,10 @@
 // What a training run is: dataset and variant, model, estimator, optimizer, budget, seeds, cadences. Immutable
 // records with the paper's defaults and Validate(); flat result records that become table columns.
 // Must not: run anything.
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Vae.Core.Data;
+using Vae.Core.Inputs;
 using Vae.Core.Model;
 using Vae.Core.Tensors;
 
@@ -76,40 +79,90 @@ public sealed record TrainOptions
     /// otherwise. Such runs are labelled in every output (<see cref="DataVariants.Label(DataVariant, bool)"/>).</summary>
     public bool AllowMismatch { get; init; }
 
-    /// <summary>Throws ArgumentException naming the bad option and its value.</summary>
-    public TrainOptions Validate()
+    /// <summary>The JSON form checkpoints store: enums by name (as the manifest writes them). Reading also accepts the
+    /// integers that checkpoints written before names were used hold, so old runs still resume.</summary>
+    public static readonly JsonSerializerOptions Json = new()
     {
-        Model.Validate(); Optimizer.Validate();
-        if (Samples <= 0) throw new ArgumentException($"samples L ({Samples}) must be at least 1");
-        if (BatchSize <= 0) throw new ArgumentException($"batch size M ({BatchSize}) must be at least 1");
-        if (Epochs <= 0 && MaxTrainingSamples <= 0) throw new ArgumentException($"epochs ({Epochs}) must be at least 1 (or set a sample budget)");
-        if (MaxTrainingSamples < 0) throw new ArgumentException($"sample budget ({MaxTrainingSamples}) must be >= 0");
-        if (EvalEverySamples < 0) throw new ArgumentException($"evaluation interval ({EvalEverySamples}) must be >= 0");
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>These options as checkpoint JSON (enums by name).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Options from checkpoint JSON (enum names, or the integers of older checkpoints); null for "null".</summary>
+    public static TrainOptions? FromJson(string json) => JsonSerializer.Deserialize<TrainOptions>(json, Json);
+
+    /// <summary>
+    /// Throws an <see cref="InputException"/> naming the bad option as <paramref name="shown"/> spells its `vae train` key
+    /// (default "--key"; the F# layer passes its field names), with the value found and the range expected
+    /// (<see cref="OptionLimits"/>: range, whole numbers, float32 overflow / underflow, buffer sizes).
+    /// </summary>
+    public TrainOptions Validate(Func<string, string>? shown = null)
+    {
+        shown ??= OptionLimits.Cli;
+        var m = Model;
+        if (string.IsNullOrWhiteSpace(Dataset)) throw Input.Error(shown("dataset"), "the dataset name is empty");
+        Input.Check(shown("dz"), m.Dz, OptionLimits.Dz);
+        if (m.EncoderHidden.Count == 0 || m.DecoderHidden.Count == 0)
+            throw Input.Error(shown("hidden"), "needs at least one hidden layer size, e.g. 500 or 500,300");
+        foreach (int h in m.EncoderHidden.Concat(m.DecoderHidden)) Input.Check(shown("hidden"), h, OptionLimits.Hidden);
+        Input.Check(shown("samples"), Samples, OptionLimits.Samples);
+        Input.Check(shown("batch"), BatchSize, OptionLimits.Batch);
+        Input.Check(shown("max-samples"), MaxTrainingSamples, OptionLimits.MaxSamples);
+        if (MaxTrainingSamples == 0) Input.Check(shown("epochs"), Epochs, OptionLimits.Epochs);
+        Input.Check(shown("lr"), Optimizer.LearningRate, OptionLimits.LearningRate);
+        Input.Check(shown("momentum"), Optimizer.Momentum, OptionLimits.Momentum);
+        Input.Check(shown("weight-prior"), Optimizer.WeightPrior, OptionLimits.WeightPrior);
+        Input.Check(shown("init-std"), InitStd, OptionLimits.InitStd);
+        Input.Check(shown("eval-every"), EvalEverySamples, OptionLimits.EvalEvery);
+        Input.Check(shown("final-k"), FinalK, OptionLimits.FinalK);
+        Input.Check(shown("eval-limit"), EvalLimit, OptionLimits.EvalLimit);
+        CheckSizes(shown);
         if (EvalPerDecade < 0 || EvalPerDecade > 100) throw new ArgumentException($"evaluation points per decade ({EvalPerDecade}) must be in 0..100");
         if (EvalPerDecade > 0 && EvalEverySamples <= 0) throw new ArgumentException($"log-spaced evaluation (EvalPerDecade {EvalPerDecade}) needs its first point EvalEverySamples > 0");
-        if (FinalK < 0) throw new ArgumentException($"final K ({FinalK}) must be >= 0");
-        if (InitStd <= 0) throw new ArgumentException($"init std ({InitStd}) must be positive");
         if (Method == TrainingMethod.Mcem && FinalK > 0 && Model.Dz > Inference.AppendixDOptions.MaxDz)
-            throw new ArgumentException($"method mcem trains no encoder, so its final log p(x) uses the HMC (Appendix D) estimator, " +
+            throw Input.Error(shown("final-k"), $"method mcem trains no encoder, so its final log p(x) uses the HMC (Appendix D) estimator, " +
                 $"which needs Dz <= {Inference.AppendixDOptions.MaxDz} (found {Model.Dz}): set --final-k 0 or a smaller --dz");
-        if (TrainLimit < 0) throw new ArgumentException($"training-set limit ({TrainLimit}) must be >= 0 (0 = all rows)");
-        if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
+        if (TrainLimit < 0) throw Input.Error(shown("train-limit"), $"{TrainLimit} is out of range; expected a whole number >= 0 (0 = all rows)");
         if (!AllowMismatch && DatasetDefaults.IsMismatch(Model.Likelihood, Variant))
-            throw new ArgumentException($"likelihood {Model.Likelihood} does not match the data variant {DataVariants.Label(Variant)}: " +
+            throw Input.Error(shown("likelihood"), $"likelihood {Model.Likelihood} does not match the data variant {DataVariants.Label(Variant)}: " +
                 $"{DataVariants.Label(Variant)} data take a {DatasetDefaults.LikelihoodFor(Variant)} decoder; to train the mismatch anyway " +
                 $"(it is then labelled '{DataVariants.Label(Variant, Model.Likelihood == Likelihood.Bernoulli)}'), pass --allow-mismatch (AllowMismatch = true)");
+        Model.Validate(); Optimizer.Validate(); // what no user option reaches (D, Adam's betas and epsilon)
         return this;
     }
 
     /// <summary>Largest training set MCEM accepts (its per-point chain state is N x Dz and each point moves once per epoch).</summary>
     public const int MaxMcemTrainingSet = 10_000;
 
-    /// <summary>Checks the options against the loaded data (sizes, batch larger than the dataset).</summary>
-    public void ValidateAgainst(PreparedData data)
+    /// <summary>Parameter count and the widest activation buffer [L*M, width] must fit <see cref="OptionLimits.MaxBufferFloats"/>.</summary>
+    void CheckSizes(Func<string, string> shown)
     {
+        var m = Model;
+        if (m.D <= 0) return; // Model.Validate names it
+        long p = 0, prev = m.D, widest = Math.Max(m.D, 2L * m.Dz);
+        foreach (long h in m.EncoderHidden) { p += prev * h + h; prev = h; widest = Math.Max(widest, h); }
+        p += prev * 2L * m.Dz + 2L * m.Dz;
+        prev = m.Dz;
+        foreach (long h in m.DecoderHidden) { p += prev * h + h; prev = h; widest = Math.Max(widest, h); }
+        p += prev * 2L * m.D + 2L * m.D; // mean and log-variance heads: an upper bound for the Bernoulli decoder too
+        if (p > OptionLimits.MaxBufferFloats)
+            throw Input.Error($"{shown("hidden")} / {shown("dz")}", $"the model {m} would have about {p:N0} parameters; " +
+                              $"at most {OptionLimits.MaxBufferFloats:N0} (1 GiB per copy) are supported");
+        long rows = (long)Samples * BatchSize;
+        if (rows * widest > OptionLimits.MaxBufferFloats)
+            throw Input.Error($"{shown("batch")} / {shown("samples")}", $"{BatchSize} x {Samples} samples x width {widest} = " +
+                              $"{rows * widest:N0} floats per activation buffer; at most {OptionLimits.MaxBufferFloats:N0} are supported");
+    }
+
+    /// <summary>Checks the options against the loaded data (sizes, batch larger than the dataset).</summary>
+    public void ValidateAgainst(PreparedData data, Func<string, string>? shown = null)
+    {
+        shown ??= OptionLimits.Cli;
         if (data.Train.D != Model.D) throw new ArgumentException($"model input D ({Model.D}) != data dimension ({data.Train.D}) of {Dataset}");
         int n = TrainLimit > 0 ? Math.Min(TrainLimit, data.Train.N) : data.Train.N;
-        if (BatchSize > n) throw new ArgumentException($"batch size M ({BatchSize}) is larger than the training set ({n} rows)");
+        if (BatchSize > n) throw Input.Error(shown("batch"), $"{BatchSize} is larger than the training set of {Dataset} ({n} rows)");
         if (Method == TrainingMethod.Mcem && n > MaxMcemTrainingSet)
             throw new ArgumentException($"method mcem keeps one HMC chain per training point and revisits a point only once per epoch, " +
                 $"so it is meant for small training sets (the paper's Fig. 3 uses 1,000 points); this training set has {n} rows " +
@@ -120,9 +173,13 @@ public sealed record TrainOptions
 /// <summary>One point of the training curve (paper Fig. 2 axis: training samples seen).</summary>
 public sealed record CurvePoint(long Samples, int Epoch, long Step, double Seconds, double TrainElbo, double TestElbo);
 
-/// <summary>Flat summary of a finished run: one row of a result table. Elbo values in nats per datapoint (higher is better).</summary>
+/// <summary>
+/// Flat summary of a finished run (metrics.json; the F# tables read it as it is): one row of a result table. Elbo values
+/// in nats per datapoint (higher is better). Variant is the data label (DataVariants.Label, marking a Bernoulli decoder
+/// on grey levels); Epochs is exact (Samples / training-set size), not floored.
+/// </summary>
 public sealed record TrainResult(
-    string Dataset, string Variant, string Model, int Dz, string Hidden, string Likelihood, string Estimator,
-    int L, int M, string Optimizer, double LearningRate, double WeightPrior, ulong Seed,
-    int Epochs, long Samples, double TrainElbo, double TestElbo, double TestElboStdErr,
+    string Dataset, string Variant, string Model, int Dz, string Hidden, Likelihood Likelihood, Estimator Estimator,
+    int L, int M, OptimizerKind Optimizer, double LearningRate, double WeightPrior, ulong Seed,
+    double Epochs, long Samples, double TrainElbo, double TestElbo, double TestElboStdErr,
     double LogPx, double LogPxStdErr, int K, int ActiveUnits, double Seconds, double SecondsPerEpoch, string Blas);

@@ -2,6 +2,7 @@
 // held-out evaluation, divergence guards and bit-exact snapshots. Owns: the training loop and its state.
 // Must not: parse arguments, print, or write result files (callers do, via callbacks); it never re-derives maths.
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using System.Text.Json;
 using Vae.Core.Data;
 using Vae.Core.Inference;
@@ -24,8 +25,12 @@ public readonly record struct TrainTimings(double BatchSeconds, double ComputeSe
         new(a.BatchSeconds - b.BatchSeconds, a.ComputeSeconds - b.ComputeSeconds, a.EvalSeconds - b.EvalSeconds);
 }
 
-/// <summary>Raised when the bound or a gradient becomes NaN/Inf; names the tensor and the step.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>Raised when the bound, a gradient, a parameter or the test bound becomes NaN/Inf; names the tensor and the step.</summary>
+public sealed class TrainingDivergedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Raised when training changed no parameter at all (e.g. a step size too small for float32): a no-op is not a run.</summary>
+public sealed class NoOpTrainingException(string message) : ArgumentException(message);
 
 /// <summary>Trains one VAE on prepared data. Not thread-safe; one instance per run.</summary>
 public sealed class Trainer
@@ -48,7 +53,8 @@ public sealed class Trainer
         if (options.TrainLimit > 0 && options.TrainLimit < data.Train.N) data = data with { Train = data.Train.Slice(0, options.TrainLimit) };
         Data = data;
         _unit = TrainingStep.For(options, blas, data.Train.N);
-        _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches);
+        // Prefetch: the next batch (shuffle, binarization) is drawn on a pool thread during this step (issue 11).
+        _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches, prefetch: true);
         _x = new float[options.BatchSize * options.Model.D];
         _blas = blas;
         // L = 1 bounds only: decoder workspaces of 100 rows. The importance-sampling evaluator (100 x 100 decoder rows,
@@ -92,7 +98,9 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains to the budget, evaluating the test bound at each curve point (every epoch or EvalEverySamples) and calling
-    /// onCurve, then checkpoint (if given) AFTER the point so the last checkpoint is always a good state.
+    /// onCurve, then checkpoint (if given) AFTER the point so the last checkpoint is always a good state: a point whose
+    /// parameters or test bound are not finite throws <see cref="TrainingDivergedException"/> before either callback, and a
+    /// first point with every parameter unchanged throws <see cref="NoOpTrainingException"/>.
     /// </summary>
     public void Run(Action<CurvePoint>? onCurve = null, Action<TrainProgress>? onProgress = null,
                     Action<Trainer>? checkpoint = null, CancellationToken cancel = default)
@@ -102,6 +110,7 @@ public sealed class Trainer
         long evalEvery = Options.EvalEverySamples > 0 ? Math.Max(1, Options.EvalEverySamples / Options.BatchSize) : _batches.BatchesPerEpoch;
         var logSteps = Options.EvalPerDecade > 0 ? LogSpacedSteps(evalEvery, Options.EvalPerDecade, total) : null;
         var lastReport = TimeSpan.Zero;
+        float[]? before = _step < total ? (float[])Theta.Clone() : null; // for the no-op check; once per Run, not per step
         while (_step < total)
         {
             cancel.ThrowIfCancellationRequested();
@@ -114,9 +123,22 @@ public sealed class Trainer
             if ((logSteps is null ? _step % evalEvery == 0 : logSteps.Contains(_step)) || _step == total)
             {
                 double seconds = sw.Elapsed.TotalSeconds; // the point's time excludes its own evaluation (as before)
+                // The bound and gradients are checked every step; the parameters only here (a sum per step would cost
+                // ~5 % of a step), which still comes before anything is logged or checkpointed.
+                CheckParameters();
+                if (before is not null)
+                {
+                    if (before.AsSpan().SequenceEqual(Theta))
+                        throw new NoOpTrainingException($"the learning rate (--lr, LearningRate) {Options.Optimizer.LearningRate} is too small for " +
+                                                        $"{Options.Optimizer.Kind}: after {_step} steps no parameter has changed (every update is below " +
+                                                        "float32 resolution), so training would be a no-op");
+                    before = null;
+                }
                 long te = Stopwatch.GetTimestamp();
                 double testElbo = TestElbo().Elbo;
                 _ticksEval += Stopwatch.GetTimestamp() - te;
+                if (!double.IsFinite(testElbo))
+                    throw new TrainingDivergedException($"step {_step}: the test ELBO is {testElbo} (curve point at {_samples} samples)");
                 var point = new CurvePoint(_samples, _batches.Epoch + (_batches.EpochComplete ? 1 : 0), _step, seconds,
                                            RunningElbo, testElbo);
                 _runSum = 0; _runCount = 0;
@@ -147,10 +169,25 @@ public sealed class Trainer
     public ElboResult TestElbo(int limit = 0) => _eval.Elbo(Theta, Rows(Data.Test, limit), new Rng(Options.Seed, RngStream.Eval));
 
     /// <summary>The same on the training split (dynamically binarized data is evaluated on grey levels binarized once, seeded).</summary>
+    /// <remarks>The split is read (and binarized) 1,000 rows at a time, with the same draws as DataVariants.BinarizeFixed on
+    /// the whole split and the same bits as one Elbo call: no full-size float copy (MNIST's would be 188 MB).</remarks>
     public ElboResult TrainElbo(int limit = 0)
     {
-        var train = Data.BinarizeBatches ? DataVariants.BinarizeFixed(Data.Train, Options.Seed, DataSplit.Train) : Data.Train;
-        return _eval.Elbo(Theta, Rows(train, limit), new Rng(Options.Seed, RngStream.Eval));
+        var noise = new Rng(Options.Seed, RngStream.Eval);
+        var train = Data.Train;
+        int n = limit > 0 ? Math.Min(limit, train.N) : train.N, piece = 1000;
+        var binarize = new Rng(Options.Seed, DataVariants.FixedStream(DataSplit.Train));
+        var buf = new float[Math.Min(piece, n) * train.D];
+        var sums = new ElboSums();
+        for (int start = 0; start < n; start += piece)
+        {
+            int count = Math.Min(piece, n - start);
+            var x = buf.AsSpan(0, count * train.D);
+            train.CopyRows(start, count, x);
+            if (Data.BinarizeBatches) binarize.FillBernoulli(x, x); // in place: each p is read before its draw is stored
+            _eval.Accumulate(Theta, x, noise, ref sums);
+        }
+        return sums.Result(1);
     }
 
     /// <summary>Importance-sampled log p(x) on the test split with K samples.</summary>
@@ -169,6 +206,19 @@ public sealed class Trainer
     static ReadOnlySpan<float> Rows(ImageSet set, int limit) =>
         set.X.AsSpan(0, (limit > 0 ? Math.Min(limit, set.N) : set.N) * set.D);
 
+    /// <summary>Throws <see cref="TrainingDivergedException"/> naming the first parameter tensor holding a NaN or infinity.</summary>
+    public void CheckParameters()
+    {
+        if (float.IsFinite(TensorPrimitives.Sum<float>(Theta))) return;
+        foreach (var p in Layout.Params)
+        {
+            var v = Theta.AsSpan(p.Offset, p.Length);
+            for (int i = 0; i < v.Length; i++)
+                if (!float.IsFinite(v[i]))
+                    throw new TrainingDivergedException($"step {_step}: parameter {p.Name} is {v[i]} at index {i} after the optimizer step");
+        }
+    }
+
     /// <summary>Everything needed to continue bit-exactly: parameters, optimizer state, RNGs, data position, counters.</summary>
     public CheckpointData Snapshot()
     {
@@ -177,18 +227,20 @@ public sealed class Trainer
         var b = _batches.State;
         var rngs = new Dictionary<string, RngState> { ["noise"] = _unit.Noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize };
         _method?.Save(floats, rngs);
-        return new CheckpointData(JsonSerializer.Serialize(Options), floats, [], rngs,
+        return new CheckpointData(Options.ToJson(), floats, [], rngs,
             new Dictionary<string, long>
             {
                 ["step"] = _step, ["samples"] = _samples, ["optimizer.steps"] = _unit.Optimizer.Steps,
                 ["batch.epoch"] = b.Epoch, ["batch.index"] = b.Index, ["batch.n"] = b.N, ["batch.size"] = b.BatchSize,
+                // The curve's running train bound, so a checkpoint between curve points (an interrupted run) resumes it exactly.
+                ["train.running.sum.bits"] = BitConverter.DoubleToInt64Bits(_runSum), ["train.running.count"] = _runCount,
             });
     }
 
     /// <summary>Continues from a snapshot taken by a trainer with the same options and data.</summary>
     public void Restore(CheckpointData c)
     {
-        var saved = JsonSerializer.Deserialize<TrainOptions>(c.SpecJson);
+        var saved = TrainOptions.FromJson(c.SpecJson);
         if (saved is null || !saved.Model.Equals(Options.Model))
             throw new CheckpointFormatException(c.Source ?? "<memory>", $"checkpoint model {saved?.Model} differs from this run's model {Options.Model}");
         if (saved.Method != Options.Method)
@@ -201,6 +253,8 @@ public sealed class Trainer
         _batches.Restore(new BatchState((int)c.GetCounter("batch.n"), (int)c.GetCounter("batch.size"), (int)c.GetCounter("batch.epoch"),
                                         (int)c.GetCounter("batch.index"), c.GetRng("batch.shuffle"), c.GetRng("batch.binarize")));
         _step = c.GetCounter("step"); _samples = c.GetCounter("samples");
-        _runSum = 0; _runCount = 0;
+        // Checkpoints written at curve points (and by older versions) have an empty running sum.
+        _runSum = c.Counters.TryGetValue("train.running.sum.bits", out long bits) ? BitConverter.Int64BitsToDouble(bits) : 0;
+        _runCount = c.Counters.TryGetValue("train.running.count", out long count) ? count : 0;
     }
 }

@@ -113,7 +113,7 @@ public class CliTests
         Assert.Equal(("r", 64, (ulong?)null), (s.GetValue(sample.Run), s.GetValue(sample.N), s.GetValue(sample.Seed)));
         Assert.Equal(ExitCodes.Usage, Run("sample", "--run", "r", "--n", "0").Code);
         Assert.Equal(ExitCodes.Usage, Run("sample", "--run", "r", "--n", (SampleCli.MaxImages + 1).ToString()).Code);
-        Assert.Contains($"--n: expected in 1..{SampleCli.MaxImages}, found {SampleCli.MaxImages + 1}", Last.Err);
+        Assert.Contains($"--n: {SampleCli.MaxImages + 1} is out of range; expected a whole number from 1 to {SampleCli.MaxImages}", Last.Err);
     }
 
     [Theory]

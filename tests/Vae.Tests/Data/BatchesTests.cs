@@ -1,6 +1,7 @@
 // Batch iterator: seeded per-epoch permutations, dynamic binarization, bit-exact resume, no allocation per batch.
 // Must not: need real data.
 using Vae.Core.Data;
+using Vae.Core.Numerics;
 
 namespace Vae.Tests.Data;
 
@@ -120,5 +121,80 @@ public class BatchesTests
         Assert.Contains("needs pixels in [0, 1], found [0, 2]", Assert.Throws<ArgumentException>(() => new BatchIterator(new ImageSet([0f, 2f], 2, 1, 1, null), 1, 1, true)).Message);
         var it = new BatchIterator(Indexed(10), 2, 1, false);
         Assert.Contains("destination (5) < M * D (2 * 3)", Assert.Throws<ArgumentException>(() => it.Next(new float[5])).Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Prefetch_serves_the_same_batches_and_states_and_resumes_the_same(bool binarize)
+    {
+        var data = Indexed(14, binarize ? 0.4f : null); // 14 rows, M = 4: 3 batches per epoch, 2 rows left over
+        var plain = new BatchIterator(data, 4, seed: 5, binarize);
+        var ahead = new BatchIterator(data, 4, seed: 5, binarize, prefetch: true);
+        Assert.True(ahead.Prefetch);
+        float[] a = new float[12], b = new float[12];
+        BatchState? mid = null;
+        for (int s = 0; s < 11; s++) // across three epoch boundaries
+        {
+            plain.Next(a); ahead.Next(b);
+            Assert.Equal(a, b);
+            Assert.Equal((plain.Epoch, plain.Index, plain.EpochComplete), (ahead.Epoch, ahead.Index, ahead.EpochComplete));
+            Assert.Equal(plain.State, ahead.State); // the state of what was served, not of the batch drawn ahead
+            Assert.Equal(plain.LastIndices.ToArray(), ahead.LastIndices.ToArray());
+            if (s == 4) mid = ahead.State;
+        }
+        var resumed = new BatchIterator(data, 4, seed: 99, binarize, prefetch: true);
+        resumed.Next(b); // something in flight before the restore
+        resumed.Restore(mid!);
+        var reference = new BatchIterator(data, 4, seed: 99, binarize);
+        reference.Restore(mid!);
+        for (int s = 0; s < 6; s++)
+        {
+            reference.Next(a); resumed.Next(b);
+            Assert.Equal(a, b);
+            Assert.Equal(reference.State, resumed.State);
+        }
+    }
+}
+
+public class CompactPixelTests
+{
+    static (ImageSet Bytes, ImageSet Floats) Pair(int n, int d, ulong seed)
+    {
+        var levels = new byte[n * d]; var r = new Rng(seed, RngStream.Split);
+        for (int i = 0; i < levels.Length; i++) levels[i] = (byte)(r.NextDouble() < 0.5 ? 0 : r.NextInt(256));
+        var floats = levels.Select(v => v / 255f).ToArray();
+        return (ImageSet.FromLevels(levels, n, 1, d, null), new ImageSet(floats, n, 1, d, null));
+    }
+
+    [Fact]
+    public void Eight_bit_sets_read_as_the_same_floats_without_expanding()
+    {
+        var (b, f) = Pair(30, 7, 1);
+        Assert.True(b.HasLevels);
+        Assert.Equal(f.Range(), b.Range());
+        var rows = new float[5 * 7]; b.CopyRows(10, 5, rows);
+        Assert.Equal(f.X.AsSpan(70, 35).ToArray(), rows);
+        var row = new float[7]; b.CopyRow(29, row);
+        Assert.Equal(f.Row(29).ToArray(), row);
+        var slice = b.Slice(3, 4); var take = b.Take([5, 0, 29]);
+        Assert.True(slice.HasLevels && take.HasLevels && !b.Slice(0, 0).HasLevels == false); // subsets stay 8-bit
+        Assert.Equal(f.Slice(3, 4).X, slice.X);
+        Assert.Equal(f.Take([5, 0, 29]).X, take.X);
+        Assert.Equal(f.X, b.X); // expanded on demand: v / 255f, bit for bit
+        Assert.Equal(f.X, b.WithLabels(new int[30]).X);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Batches_and_fixed_binarization_from_bytes_equal_those_from_floats(bool binarize)
+    {
+        var (b, f) = Pair(50, 11, 2);
+        var fromBytes = new BatchIterator(b, 8, seed: 3, binarize, prefetch: true);
+        var fromFloats = new BatchIterator(f, 8, seed: 3, binarize);
+        float[] x = new float[88], y = new float[88];
+        for (int s = 0; s < 20; s++) { fromBytes.Next(x); fromFloats.Next(y); Assert.Equal(y, x); }
+        Assert.Equal(DataVariants.BinarizeFixed(f, 4, DataSplit.Test).X, DataVariants.BinarizeFixed(b, 4, DataSplit.Test).X);
     }
 }

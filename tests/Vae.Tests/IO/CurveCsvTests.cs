@@ -59,6 +59,25 @@ public class CurveCsvTests
     }
 
     [Fact]
+    public void Read_returns_fields_and_rows_with_NaN_by_name_and_leaves_the_file_alone()
+    {
+        using var dir = new TempDir();
+        var c = CurveCsv.Create(dir.File("c.csv"), ["samples", "test_elbo"]);
+        c.Append([100, double.NaN]);
+        c.Append([200, -1.25]);
+        string before = File.ReadAllText(c.Path);
+        var r = CurveCsv.Read(c.Path);
+        Assert.Equal(["samples", "test_elbo"], r.Fields);
+        Assert.Equal([100.0, 200.0], r.Column("samples"));
+        Assert.True(double.IsNaN(r.Column("test_elbo")[0]));
+        Assert.Equal(-1.25, r.Rows[1][1]);
+        Assert.Equal(before, File.ReadAllText(c.Path));
+        Assert.Contains("has no field 'epoch' (fields: samples, test_elbo)", Assert.Throws<FormatException>(() => r.Column("epoch")).Message);
+        File.WriteAllText(dir.File("empty.csv"), "");
+        Assert.Contains("no header line", Assert.Throws<FormatException>(() => CurveCsv.Read(dir.File("empty.csv"))).Message);
+    }
+
+    [Fact]
     public void Bad_field_names_and_row_lengths_are_refused()
     {
         using var dir = new TempDir();

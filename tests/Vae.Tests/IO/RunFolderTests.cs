@@ -34,8 +34,8 @@ public class RunFolderTests
         var e = Assert.Throws<IOException>(() => RunFolder.Create(dir.Path, "exp", "fixed-id"));
         Assert.Contains("already exists", e.Message);
         Assert.Equal(run.Path, RunFolder.Open(run.Path).Path);
-        Assert.Throws<ArgumentException>(() => RunFolder.Create(dir.Path, "exp", "../escape"));
-        Assert.Throws<ArgumentException>(() => RunFolder.Create(dir.Path, "..", "x"));
+        Assert.Throws<Vae.Core.Inputs.InputException>(() => RunFolder.Create(dir.Path, "exp", "../escape"));
+        Assert.Throws<Vae.Core.Inputs.InputException>(() => RunFolder.Create(dir.Path, "..", "x"));
         Assert.Throws<ArgumentException>(() => run.File("../outside.txt"));
         Assert.Throws<DirectoryNotFoundException>(() => RunFolder.Open(dir.File("missing")));
     }
