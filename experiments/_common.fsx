@@ -145,3 +145,17 @@ let saveFigureTable (name: string) (samples: int64) (what: string) (frame: Deedl
     let md = $"# {name}\n\n{header samples what}\n{Tables.markdown frame}"
     RunStore.writeAtomic (Path.Combine(dir, "results.md")) md
     printfn "\n%s" md
+
+/// A figure made of the images runs already draw (manifold.png, samples.png): trains or reuses the configs' runs under
+/// experiment, copies image `source` of each run to results/<name>/<target> (failing if a run lacks it), and writes
+/// the figure's table of those runs. items: (config, source image, target file name).
+let figureFromRunImages (experiment: string) (name: string) (what: string) (items: (Config * string * string) list) =
+    let runs = runPoints experiment (items |> List.map (fun (c, _, _) -> c))
+    if not settings.DryRun then
+        let outDir = Path.Combine(settings.ResultsRoot, name)
+        Directory.CreateDirectory outDir |> ignore
+        for (cfg, source, target) in items do
+            let src = Path.Combine(runDirOf experiment cfg, source)
+            if not (File.Exists src) then failwith $"{src} is missing: the run finished without its {source}"
+            File.Copy(src, Path.Combine(outDir, target), true)
+        saveFigureTable name settings.Budget.TrainSamples what (Tables.summary (Tables.runs runs))

@@ -6,19 +6,9 @@
 // Writes results/paper-fig4/{mnist,frey-face}-manifold.png and results.md / results.csv.
 #load "_common.fsx"
 open _common
-open System.IO
 open Vae.Experiments
 
-let configs =
-    [ "mnist", { baseline with Dz = 2; Estimator = Estimator.B; Seed = 1 }
-      "frey-face", { Config.forDataset "frey-face" baseline with Dz = 2; Estimator = Estimator.B; Seed = 1 } ]
-let rows = runPoints "sweep-dz" (List.map snd configs)
-if not settings.DryRun then
-    let outDir = Path.Combine(settings.ResultsRoot, "paper-fig4")
-    Directory.CreateDirectory outDir |> ignore
-    for (name, cfg) in configs do
-        let src = Path.Combine(runDirOf "sweep-dz" cfg, "manifold.png")
-        if not (File.Exists src) then failwith $"{src} is missing: the run finished without its manifold figure"
-        File.Copy(src, Path.Combine(outDir, $"{name}-manifold.png"), true)
-    saveFigureTable "paper-fig4" settings.Budget.TrainSamples "Fig. 4: 2-D latent manifolds (Dz = 2, estimator B, seed 1); images mnist-manifold.png, frey-face-manifold.png."
-        (Tables.summary (Tables.runs rows))
+figureFromRunImages "sweep-dz" "paper-fig4"
+    "Fig. 4: 2-D latent manifolds (Dz = 2, estimator B, seed 1); images mnist-manifold.png, frey-face-manifold.png."
+    [ { baseline with Dz = 2; Estimator = Estimator.B; Seed = 1 }, "manifold.png", "mnist-manifold.png"
+      { Config.forDataset "frey-face" baseline with Dz = 2; Estimator = Estimator.B; Seed = 1 }, "manifold.png", "frey-face-manifold.png" ]

@@ -5,17 +5,8 @@
 // Writes results/paper-fig5/mnist-dz{2,5,10,20}-samples.png and results.md / results.csv.
 #load "_common.fsx"
 open _common
-open System.IO
 open Vae.Experiments
 
-let configs = [ for dz in [ 2; 5; 10; 20 ] -> dz, { baseline with Dz = dz; Estimator = Estimator.B; Seed = 1 } ]
-let rows = runPoints "sweep-dz" (List.map snd configs)
-if not settings.DryRun then
-    let outDir = Path.Combine(settings.ResultsRoot, "paper-fig5")
-    Directory.CreateDirectory outDir |> ignore
-    for (dz, cfg) in configs do
-        let src = Path.Combine(runDirOf "sweep-dz" cfg, "samples.png")
-        if not (File.Exists src) then failwith $"{src} is missing: the run finished without its samples figure"
-        File.Copy(src, Path.Combine(outDir, $"mnist-dz{dz}-samples.png"), true)
-    saveFigureTable "paper-fig5" settings.Budget.TrainSamples "Fig. 5: 100 samples per model (MNIST, Dz in {2, 5, 10, 20}, estimator B, seed 1); images mnist-dz*-samples.png."
-        (Tables.summary (Tables.runs rows))
+figureFromRunImages "sweep-dz" "paper-fig5"
+    "Fig. 5: 100 samples per model (MNIST, Dz in {2, 5, 10, 20}, estimator B, seed 1); images mnist-dz*-samples.png."
+    [ for dz in [ 2; 5; 10; 20 ] -> { baseline with Dz = dz; Estimator = Estimator.B; Seed = 1 }, "samples.png", $"mnist-dz{dz}-samples.png" ]
