@@ -1,6 +1,6 @@
 // The paper's Fig. 3: estimated marginal likelihood log p(x) (the Appendix D estimator: HMC posterior samples, a
 // Gaussian fitted to half of them, evaluated on the other half) of AEVB, wake-sleep and Monte Carlo EM against the
-// number of training points N, on small MNIST models as the paper's (Dz = 3, 100 hidden units, tanh, Bernoulli
+// number of training points N, on small MNIST models as the paper's (Dz = 3, 100 hidden units, Bernoulli
 // decoder), train (dashed: the first EvalN of the N training points, binarized once) and test (solid: the first EvalN
 // test images). Every run has the same budget of training samples; MCEM only up to 10,000 points (the core refuses more).
 // Budgets: --quick 10,000 samples (N in {100, 1000}, 50 eval points), default 100,000 (N in {100, 1000, 10000}, 100
@@ -88,7 +88,7 @@ if not settings.DryRun then
     saveFigureTable "paper-fig3" samples
         ($"Fig. 3 (fig3.png): log p(x) by the Appendix D estimator (K = {k} HMC samples per point: 4 chains, 150 burn-in, Gaussian "
          + $"fitted on half, estimate on the other half) on the first {evalN} training points (binarized once) and the first {evalN} "
-         + "test images, ± its standard error over points; MNIST 784-100-3 (tanh, Bernoulli), Adagrad 0.02, weight prior N(0, I), "
+         + "test images, ± its standard error over points; MNIST 784-100-3 (the paper's hidden activation, Bernoulli), Adagrad 0.02, weight prior N(0, I), "
          + "M = 100, seed 1; every method trained on the first N training images for the same number of training samples.")
         (Frame.ofRecords
             [ for (name, n, r, e) in rows ->
