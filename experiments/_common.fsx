@@ -46,7 +46,7 @@ let header (samples: int64) (what: string) =
     let now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
     String.concat "\n"
         [ $"Made by `{commandLine ()}` at git commit `{Vae.Core.IO.GitCommit.Find repoRoot}` ({now} UTC)."
-          $"Budget '{b.Name}': {n} training samples per point; final evaluation with K={b.EvalK} on "
+          $"Budget '{b.Name}': {n} training samples per point; each run's final log p(x), where a table shows one: importance sampling with K={b.EvalK} on "
           + (if b.EvalPoints = 0 then "all test points" else $"the first {b.EvalPoints} test points (all 200 of Frey Face)") + "."
           what
           "Nats per datapoint, higher is better. MNIST: dynamically binarized, Bernoulli decoder. Frey Face: grey levels "

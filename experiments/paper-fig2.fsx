@@ -53,4 +53,5 @@ if not settings.DryRun then
                           let x = r.Result
                           yield {| Panel = title; Method = m; Samples = x.Samples; ChosenLr = x.LearningRate; TrainElbo = x.TrainElbo
                                    TestElbo = x.TestElbo; LogPx = x.LogPx; RunId = r.RunId |}
-                      | None -> () ])
+                      | None -> () ]
+         |> Frame.sliceCols [ "Panel"; "Method"; "Samples"; "ChosenLr"; "TrainElbo"; "TestElbo"; "LogPx"; "RunId" ])

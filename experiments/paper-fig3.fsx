@@ -93,4 +93,5 @@ if not settings.DryRun then
         (Frame.ofRecords
             [ for (name, n, r, e) in rows ->
                   {| Method = name; N = n; Samples = r.Result.Samples; Epochs = r.Result.Epochs; TrainLogPx = e.Train; TrainStdErr = e.TrainStdErr
-                     TestLogPx = e.Test; TestStdErr = e.TestStdErr; Acceptance = e.Acceptance; RunId = r.RunId |} ])
+                     TestLogPx = e.Test; TestStdErr = e.TestStdErr; Acceptance = e.Acceptance; RunId = r.RunId |} ]
+         |> Frame.sliceCols [ "Method"; "N"; "Samples"; "Epochs"; "TrainLogPx"; "TrainStdErr"; "TestLogPx"; "TestStdErr"; "Acceptance"; "RunId" ])
