@@ -82,8 +82,9 @@ if not settings.DryRun then
                 Points = [ for (m, n, _, e) in rows do if m = name then yield CurvePoint(int64 n, 0, 0L, 0.0, e.Train, e.Test) ] } ]
     let chart =
         Figures.panelsWith "number of training points N" "log p(x), Appendix D (nats)"
-            (sprintf "Fig. 3: MNIST, Dz = 3, %s training samples per run (train dashed, test solid)" (samples.ToString("N0"))) 1
+            (sprintf "Fig. 3: %s training samples per run; train dashed, test solid" (samples.ToString("N0"))) 1
             [ "MNIST, Dz = 3", curves ]
+        |> Plotly.NET.Chart.withSize (700, 440)
     Figures.savePng (Path.Combine(outDir, "fig3.png")) 720 460 chart
     saveFigureTable "paper-fig3" samples
         ($"Fig. 3 (fig3.png): log p(x) by the Appendix D estimator (K = {k} HMC samples per point: 4 chains, 150 burn-in, Gaussian "
