@@ -21,6 +21,7 @@ open Vae.Core.Numerics
 open Vae.Core.Runs
 open Vae.Core.Training
 open Vae.Experiments
+open Plotly.NET
 
 let samples, sizes, evalN =
     match settings.Budget.Name with
@@ -84,7 +85,7 @@ if not settings.DryRun then
         Figures.panelsWith "number of training points N" "log p(x), Appendix D (nats)"
             (sprintf "Fig. 3: %s training samples per run; train dashed, test solid" (samples.ToString("N0"))) 1
             [ "MNIST, Dz = 3", curves ]
-        |> Plotly.NET.Chart.withSize (700, 440)
+        |> Chart.withSize (700, 440)
     Figures.savePng (Path.Combine(outDir, "fig3.png")) 720 460 chart
     saveFigureTable "paper-fig3" samples
         ($"Fig. 3 (fig3.png): log p(x) by the Appendix D estimator (K = {k} HMC samples per point: 4 chains, 150 burn-in, Gaussian "
