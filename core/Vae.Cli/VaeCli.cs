@@ -27,6 +27,8 @@ public static class VaeCli
         root.Add(new EvalCli(() => output, () => error).Command);
         root.Add(new SampleCli(() => output).Command);
         root.Add(new ExportCli(() => output).Command);
+        root.Add(new FidCli(() => output).Command);
+        root.Add(new ClassifierCli(() => output).Command);
         root.Add(new BenchCli(() => output).Command);
         root.Add(DescribeCli.Create(() => output));
         root.Add(DataCommand.Create(() => output));

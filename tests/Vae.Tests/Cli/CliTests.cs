@@ -67,7 +67,7 @@ public class CliTests
         Assert.Equal(0, code);
         Assert.Contains(ExitCodes.Text, help);
         Assert.Contains("vae completion", help);
-        foreach (var verb in new[] { "train", "eval", "sample", "bench", "describe", "data" }) Assert.Contains(verb, help);
+        foreach (var verb in new[] { "train", "eval", "sample", "fid", "classifier", "bench", "describe", "data" }) Assert.Contains(verb, help);
     }
 
     [Theory]
