@@ -87,7 +87,7 @@ module CoreBackend =
         use log = new LineWriter($"       {RunStore.fileName ctx.Dir}: ", ctx.Log)
         try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true, cancel = cancel,
                             // the paper's Adagrad step-size selection before training (a resumed run keeps its choice)
-                            chooseStepSize = cfg.SelectStepSize)
+                            chooseStepSize = Config.selectsStepSize cfg)
         finally
             match blas with
             | :? IDisposable as d -> d.Dispose() // the managed provider's worker threads

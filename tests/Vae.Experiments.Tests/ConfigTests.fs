@@ -39,7 +39,7 @@ let tests =
                   "likelihood", { c with Likelihood = Likelihood.Bernoulli }; "hidden", { c with Hidden = [ 200 ] }
                   "activation", { c with Activation = Activation.Tanh }; "dz", { c with Dz = 6 }; "l", { c with L = 1 }
                   "estimator", { c with Estimator = Estimator.B }; "optimizer", { c with Optimizer = Optimizer.Sgd }
-                  "lr", { c with LearningRate = 0.0011 }; "lr_select", { c with SelectStepSize = true }; "m", { c with BatchSize = 51 }
+                  "lr", { c with LearningRate = 0.0011 }; "m", { c with BatchSize = 51 }
                   "weight_prior", { c with WeightPrior = true }; "init", { c with Init = InitScheme.Normal }
                   "init_std", { c with InitStd = 0.01 }
                   "train_samples", { c with TrainSamples = 12346L }; "curve_per_decade", { c with CurvePerDecade = 4 }; "eval_k", { c with EvalK = 11 }
@@ -48,7 +48,10 @@ let tests =
                 variants @ [ "method", { c with Method = Method.WakeSleep }; "train_limit", { c with TrainLimit = 1000 } ]
             // method, train_limit, lr_select and curve_per_decade are listed only away from their defaults (AEVB, 0,
             // no selection, 10 even points), keeping earlier run ids.
-            Expect.equal variants.Length ((Config.fields c).Length + 4) "one variation per field"
+            Expect.equal variants.Length ((Config.fields c).Length + 3) "one variation per field"
+            // lr_select: the paper's selection, which applies to Adagrad runs only (c is an Adam config).
+            let g = { c with Optimizer = Optimizer.Adagrad }
+            Expect.notEqual (Config.runId { g with SelectStepSize = true }) (Config.runId g) "changing lr_select must change the id"
             for (name, v) in variants do
                 Expect.notEqual (Config.runId v) (Config.runId c) $"changing {name} must change the id"
         }
@@ -89,9 +92,9 @@ let tests =
             let msg2 =
                 try Config.validate { Config.baseline with LearningRate = -0.1 } |> ignore; "" with e -> e.Message
             Expect.stringStarts msg2 "LearningRate: -0.1 is out of range" "message names the learning rate"
-            let msg3 =
-                try Config.validate { Config.baseline with Optimizer = Optimizer.Adam } |> ignore; "" with e -> e.Message
-            Expect.stringStarts msg3 "SelectStepSize: the paper's step-size selection is for Adagrad, found optimizer adam" "selection is Adagrad's"
+            let adam = { Config.baseline with Optimizer = Optimizer.Adam; LearningRate = 0.001 }
+            Expect.isFalse (Config.selectsStepSize (Config.validate adam)) "the selection is Adagrad's: Adam trains at its LearningRate"
+            Expect.equal (Config.runId adam) (Config.runId { adam with SelectStepSize = false }) "and its run id does not mention it"
         }
 
         test "The_baseline_selects_the_paper_step_size_and_its_run_id_says_so" {
