@@ -2,6 +2,7 @@
 // and MNIST Dz in {20, 200}, estimator A and B x 3 seeds, cheapest first (the same configs, hence the same run ids as
 // the full sweep, which reuses them). Prints the A-vs-B table; writes results/sweep-dz/results[-<budget>].md.
 // Run: dotnet fsi experiments/check-dz.fsx [--budget double] [--results DIR] [--parallel N]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

@@ -3,6 +3,7 @@
 // final numbers differ by more than the seed-to-seed spread (they did by 60 nats on raw grey levels; issue 13).
 // Run: dotnet fsi experiments/frey-blas.fsx [--quick | --budget double | --full] [--results DIR] [--data DIR]
 // Writes results/frey-blas/results.md / results.csv (one row per config and seed, both providers side by side).
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Deedle

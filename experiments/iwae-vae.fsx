@@ -7,6 +7,7 @@
 // results/iwae-vae/curve.csv; each stage's end is checkpointed, so a killed run resumes at its last finished stage.
 // Run: dotnet fsi experiments/iwae-vae.fsx [--quick | --budget double | --full] [--results DIR] [--data DIR]
 // Must not: do model maths (the core's Trainer and Evaluator do).
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System

@@ -6,6 +6,7 @@
 // --budget double 2 x 10^6, --full 10^8 (the paper's axis). A killed run resumes (run ids, checkpoints).
 // Run: dotnet fsi experiments/paper-fig2.fsx [--quick | --budget double | --full] [--parallel N] [--results DIR]
 // Writes results/paper-fig2/fig2.png, curves.csv, results.md / results.csv.
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System.IO

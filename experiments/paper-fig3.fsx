@@ -8,6 +8,7 @@
 // A killed run resumes: runs continue from their checkpoints, finished estimates are read from <run>/fig3-logpx.json.
 // Run: dotnet fsi experiments/paper-fig3.fsx [--quick | --budget double | --full] [--parallel N] [--results DIR] [--data DIR]
 // Writes results/paper-fig3/fig3.png and results.md / results.csv. Must not: do model maths (the core's estimator does).
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System

@@ -3,6 +3,7 @@
 // The runs are the main job's (results/sweep-dz, seed 1), so after sweep-dz this script trains nothing.
 // Run: dotnet fsi experiments/paper-fig5.fsx [--quick | --budget double | --full] [--results DIR] [--data DIR]
 // Writes results/paper-fig5/mnist-dz{2,5,10,20}-samples.png and results.md / results.csv.
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

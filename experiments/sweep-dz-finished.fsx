@@ -4,6 +4,7 @@
 // seeds or no A-vs-B row; the table says which runs it holds.
 // Run: dotnet fsi experiments/sweep-dz-finished.fsx [--budget double] [--results DIR]
 // Writes results/sweep-dz/finished[-<budget>].csv / .md (one row per run, then A vs B with seed statistics).
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System.IO

@@ -3,6 +3,7 @@
 // paper. Prints the A-vs-B table (mean ± sd over seeds, 95 % intervals, whether A − B exceeds the seed spread) with
 // the budget that made it and refreshes results/REPORT.md.
 // Run: dotnet fsi experiments/sweep-dz.fsx [--quick | --budget double | --full] [--seeds N] [--shard i/n] [--parallel N] [--dry-run]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

@@ -13,7 +13,7 @@ bad() { echo "figures: FAIL $1"; fail=$((fail+1)); }
 for s in experiments/paper-fig*.fsx; do
   dotnet fsi "$s" --results "$tmp/bad" --bogus-flag >"$tmp/bad.log" 2>&1
   rc=$?
-  if [ "$rc" -eq 2 ] && grep -q "unknown argument '--bogus-flag'" "$tmp/bad.log" && [ ! -d "$tmp/bad" ]; then
+  if [ "$rc" -eq 2 ] && grep -q "Unrecognized command or argument '--bogus-flag'" "$tmp/bad.log" && [ ! -d "$tmp/bad" ]; then
     ok "$(basename "$s"): bad flag -> exit 2, named, nothing written"
   else bad "$(basename "$s"): bad flag gave exit $rc"; cat "$tmp/bad.log"; fi
 done
