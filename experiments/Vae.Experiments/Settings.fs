@@ -54,7 +54,9 @@ module Settings =
     let private budgetNamed (source: string) (s: string) =
         match Budget.all |> List.tryFind (fun b -> b.Name = s) with
         | Some b -> b
-        | None -> raise (InputException(source, $"{source} '{s}': expected one of {Budget.all |> List.map (fun b -> b.Name) |> String.concat ", "}"))
+        | None ->
+            let names = Budget.all |> List.map (fun b -> b.Name) |> String.concat ", "
+            raise (InputException(source, $"{source} '{s}': expected one of {names}"))
 
     type private Parser =
         { Root: Command
@@ -161,7 +163,9 @@ module Settings =
             | [ (_, b) ] -> b
             | [] when envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true") -> Budget.full
             | [] -> Budget.standard
-            | many -> raise (Input.Error(fst many.Head, $"{many |> List.map fst |> String.concat ", "}: give one budget only\n{hint}"))
+            | many ->
+                let given = many |> List.map fst |> String.concat ", "
+                raise (Input.Error(fst many.Head, $"{given}: give one budget only\n{hint}"))
         let par, threads =
             match pick p.Parallel "VAE_PARALLEL" positive, pick p.BlasThreads "VAE_BLAS_THREADS" positive with
             | Some p, Some t -> p, t

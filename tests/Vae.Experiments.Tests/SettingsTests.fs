@@ -66,9 +66,9 @@ let tests =
         test "Help_lists_every_option_with_a_description_and_is_not_an_error" {
             let text =
                 try parse [ "--help" ] [] |> ignore; "" with HelpRequested t -> t
-            for o in [ "--full"; "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data"; "--dry-run" ] do
+            for o in [ "--full"; "--quick"; "--budget"; "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data"; "--dry-run" ] do
                 Expect.stringContains text o $"help lists {o}"
-            Expect.stringContains text "default: a quick budget" "states the default budget"
+            Expect.stringContains text "default: 120,000 samples per point" "states the default budget"
             Expect.equal text Settings.usage "the usage text is the help"
         }
 
