@@ -1,6 +1,8 @@
 // Shared by every experiment script: references (the built core and experiment layer, packages), the settings
 // from the command line, the paper's baseline config, and the ONE bridge into the C# trainer (`runIn`).
-// Scripts: #load "_common.fsx"; open _common; build a grid from { baseline with ... }; sweep; print tables.
+// Scripts: #load "_build.fsx";; (first: builds what the #r lines below need) then #load "_common.fsx"; open _common;
+// build a grid from { baseline with ... }; sweep; print tables. In a script run, a bad flag exits 2 and a failed point
+// exits 1 (after printing what finished); in an interactive or notebook session both raise, so the session survives.
 // Must not: re-implement any model maths; the machinery lives in Vae.Experiments (tested by Expecto).
 #r "nuget: System.Numerics.Tensors, 10.0.0"
 #r "nuget: Deedle, 8.1.0"
@@ -17,19 +19,32 @@ open Vae.Experiments
 /// The repository root (scripts live in experiments/).
 let repoRoot = Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, ".."))
 
+/// True when fsi runs a script file (`dotnet fsi experiments/x.fsx`); false in an interactive or notebook session.
+let runningAsScript =
+    let args = fsi.CommandLineArgs
+    args.Length > 0 && args[0].EndsWith(".fsx", StringComparison.OrdinalIgnoreCase)
+
+/// Ends a script run with `code` after printing `message`; in a session, raises instead (the session survives).
+let scriptFailure (code: int) (message: string) : 'a =
+    if runningAsScript then
+        eprintfn "%s" message
+        exit code
+    else failwith message
+
 /// Where points run (--launcher local|slurm and its options, --status, --point): taken out of the arguments first.
 let launch =
     try Launcher.parse (fsi.CommandLineArgs |> Array.skip 1 |> List.ofArray)
-    with e ->
-        eprintfn "%s\n%s" e.Message Launcher.usage
-        exit 2
+    with :? ArgumentException as e -> scriptFailure 2 $"{e.Message}\n{Launcher.usage}"
 
-/// Execution settings: --full, --shard i/n, --parallel N, --blas-threads N, --results DIR, --data DIR, --dry-run.
+/// Execution settings: --full, --shard i/n, --parallel N, --blas-threads N, --seeds N, --results DIR, --data DIR,
+/// --dry-run (`dotnet fsi experiments/<script>.fsx -- --help` lists them, and the launcher's, with their defaults).
 let settings =
     try Settings.fromCommandLine (Path.Combine(repoRoot, "results")) launch.SettingsArgs
-    with e ->
-        eprintfn "%s\n%s" e.Message Launcher.usage
-        exit 2
+    with
+    | HelpRequested text when runningAsScript ->
+        printfn "%s\n\n%s" text Launcher.usage
+        exit 0
+    | :? ArgumentException as e -> scriptFailure 2 e.Message
 
 /// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
 let baseline = Config.baseline |> Config.withBudget settings.Budget
@@ -56,8 +71,9 @@ let run (cfg: Config) : FinishedRun =
 let tabulates = match launch.Mode with LaunchMode.Local -> true | LaunchMode.Slurm o -> o.Wait | _ -> false
 
 /// Runs a grid as results/<experiment>/: plan, progress, resume; writes results.csv (every run), versus.csv (A vs B
-/// with seed statistics) and results.md, prints the table, and returns the runs as a frame (key: run id). Exits
-/// non-zero if a point failed (after printing what finished; a re-run retries only the failures).
+/// with seed statistics) and results.md, prints the table, and returns the runs as a frame (key: run id). A failed
+/// point fails the script (exit 1 in a script run, an exception in a session) after printing what finished; a re-run
+/// retries only the failures.
 /// With --launcher slurm: submits the unfinished points as one job array instead (with --wait: waits, then tables as
 /// here); --point EXP:I (an array task) trains one point and exits; --status prints each point's state.
 let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
@@ -69,7 +85,8 @@ let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
             let pointBackend tok = if obj.ReferenceEquals(backend, core) then CoreBackend.cancellable tok else backend
             let command = Launcher.fsiCommand fsi.CommandLineArgs[0]
             match Launcher.handle (printfn "%s") settings launch command pointBackend experiment grid with
-            | ExitWith code -> exit code
+            | ExitWith code when runningAsScript -> exit code
+            | ExitWith code -> failwithf "the launcher ended this invocation (exit code %d): nothing to tabulate in a session" code
             | Continue r -> r
     let runs = Tables.runs r.Runs
     if tabulates && not settings.DryRun && not r.Runs.IsEmpty then
@@ -82,7 +99,7 @@ let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
         printfn "\n%s" (Tables.markdownTable r.Runs)
     if not r.Failed.IsEmpty then
         for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
-        exit 1
+        scriptFailure 1 $"{r.Failed.Length} point(s) of {experiment} failed (see FAILED above and error.txt in each folder); a re-run retries only those"
     runs
 
 let sweep (experiment: string) (grid: Config list) = sweepWith core experiment grid

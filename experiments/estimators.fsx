@@ -3,6 +3,7 @@
 // spread of their gradient estimates at the same parameters (initial, and trained by each seed's B run) on the same
 // minibatch (the paper says B's is lower: measured here, whatever the answer).
 // Run: dotnet fsi experiments/estimators.fsx [--seeds N] [--full] [--shard i/n]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System.IO

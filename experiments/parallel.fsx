@@ -1,6 +1,7 @@
 // Should a sweep run points side by side with one BLAS thread each, or one at a time with every core? Trains the
 // same small MNIST grid both ways into temporary folders and prints wall time and runs/hour of each setting.
 // Run: dotnet fsi experiments/parallel.fsx [--data DIR]   (the default of --parallel follows this measurement)
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System

@@ -2,6 +2,7 @@
 // trainer, sweep, tables and report a real experiment uses, on a tiny grid over synthetic data (no files needed),
 // one seed per point unless --seeds N, checking its own results; exits 1 on failure.
 // Run: dotnet fsi experiments/smoke.fsx --results <temp dir> [--seeds N]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System.IO

@@ -2,6 +2,7 @@
 // Bernoulli), Caltech 101 Silhouettes (binary, Bernoulli), Frey Face (grey levels, Gaussian decoder, 200 hidden),
 // Fashion-MNIST (dynamically binarized, Bernoulli); estimator B, paper defaults otherwise.
 // Run: dotnet fsi experiments/sweep-dataset.fsx [--seeds N] [--full] [--shard i/n]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

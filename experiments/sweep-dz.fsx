@@ -2,6 +2,7 @@
 // Frey Face (Gaussian decoder, 200 hidden), 3 seeds per point by default. Prints the A-vs-B table (mean ± sd over
 // seeds, 95 % intervals, whether A − B exceeds the seed spread) and refreshes results/REPORT.md.
 // Run: dotnet fsi experiments/sweep-dz.fsx [--seeds N] [--full] [--shard i/n] [--parallel N] [--dry-run]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

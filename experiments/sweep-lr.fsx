@@ -1,6 +1,7 @@
 // Optimizer x learning rate on MNIST with estimator B: SGD, the paper's Adagrad with its global step sizes
 // {0.01, 0.02, 0.1} (paper Sec. 5), and Adam around its usual 1e-3.
 // Run: dotnet fsi experiments/sweep-lr.fsx [--seeds N] [--full] [--shard i/n]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

@@ -1,6 +1,7 @@
 // Noise samples per datapoint: L in {1, 5, 10} x estimator A/B on MNIST at the same number of training samples
 // (paper Sec. 5 uses L = 1 with M = 100 and says larger L was not needed).
 // Run: dotnet fsi experiments/sweep-samples.fsx [--seeds N] [--full] [--shard i/n]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open Vae.Experiments

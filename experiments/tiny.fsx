@@ -1,6 +1,7 @@
 // A 4-point sweep on synthetic data (Dz in {2, 3} x estimator A/B; no files needed), for trying launchers and for
 // the Slurm suite (scripts/suites/slurm.sh): long enough per point (env VAE_TINY_SAMPLES training samples, default
 // 400,000) that a running point can be stopped and resumed. Run: dotnet fsi experiments/tiny.fsx [--launcher slurm ...]
+#load "_build.fsx";;
 #load "_common.fsx"
 open _common
 open System

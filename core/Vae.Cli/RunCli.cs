@@ -33,8 +33,11 @@ public sealed class EvalCli
             var o = output();
             var est = LogPxEstimators.Parse(p.GetValue(Estimator)!);
             int k = est == LogPxEstimator.Hmc && !p.Given(K) ? new AppendixDOptions().Samples : p.GetValue(K);
+            var progress = new EvalProgress(error(), live: ReferenceEquals(error(), Console.Error) && !Console.IsErrorRedirected, k,
+                                            label: est == LogPxEstimator.Hmc ? "HMC (Appendix D)" : "importance sampling");
             var r = RunInspection.Evaluate(p.GetValue(Run)!, k, VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Data), p.GetValue(Limit),
-                                           estimator: est, progress: est == LogPxEstimator.Hmc ? HmcProgress(error()) : null);
+                                           estimator: est, progress: progress.Report);
+            progress.Done();
             o.WriteLine($"{r.Dataset} ({r.Variant}), {r.N} test rows: test ELBO {r.TestElbo:F3} ± {r.TestElboStdErr:F3} nats " +
                         $"({r.TestBitsPerDim:F4} bits/dim, {r.ElboSeconds:F1} s)");
             if (!double.IsNaN(r.RebinarizedElbo))
@@ -47,29 +50,45 @@ public sealed class EvalCli
             return ExitCodes.Ok;
         });
     }
+}
 
-    /// <summary>A progress line with an ETA every ~5 s while the HMC estimator runs (minutes on a whole test set).</summary>
-    static Action<int, int> HmcProgress(TextWriter err)
+/// <summary>Progress of the log p(x) estimate on stderr: a live line with rate and ETA on a terminal, else a plain line
+/// every 10 s, so `vae eval --k 5000` never sits silent for minutes.</summary>
+public sealed class EvalProgress(TextWriter w, bool live, int k, double plainEverySeconds = 10, string label = "importance sampling")
+{
+    readonly System.Diagnostics.Stopwatch _clock = new();
+    double _lastPlain;
+    bool _drawn;
+
+    /// <summary>(0, total) when the estimate starts (the clock starts there), then after each minibatch: <paramref name="done"/>
+    /// of <paramref name="total"/> test rows.</summary>
+    public void Report(int done, int total)
     {
-        var sw = System.Diagnostics.Stopwatch.StartNew(); var last = TimeSpan.Zero;
-        return (done, total) =>
-        {
-            if (done < total && (sw.Elapsed - last).TotalSeconds < 5) return;
-            last = sw.Elapsed;
-            if (done == 0) return;
-            err.WriteLine($"hmc estimator: {100.0 * done / total:F1} %, {sw.Elapsed.TotalSeconds:F0} s, ETA {sw.Elapsed.TotalSeconds * (total - done) / done:F0} s");
-        };
+        if (!_clock.IsRunning) { _clock.Start(); if (done < total) return; }
+        double s = _clock.Elapsed.TotalSeconds;
+        if (!live && s - _lastPlain < plainEverySeconds && done < total) return;
+        _lastPlain = s;
+        double eta = done > 0 ? s / done * (total - done) : double.NaN;
+        string line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"log p(x) by {label}, K = {k}: {done}/{total} test rows ({100.0 * done / total:F1}%), {done / Math.Max(s, 1e-9):F1} rows/s, " +
+            $"elapsed {ProgressReporter.Duration(s)}, ETA {ProgressReporter.Duration(eta)}");
+        if (live) { w.Write("\r" + line + "   "); _drawn = true; } else w.WriteLine("progress " + line);
+        w.Flush();
     }
+
+    /// <summary>Ends a live line.</summary>
+    public void Done() { if (_drawn) w.WriteLine(); }
 }
 
 /// <summary>`vae sample --run DIR`: a grid of decoder means of z ~ N(0, I).</summary>
 public sealed class SampleCli
 {
-    /// <summary>Most images in one grid (20 x 20); more make a picture nobody can look at.</summary>
-    public const int MaxImages = 400;
+    /// <summary>Most images in one grid (20 x 20; the core's limit); more make a picture nobody can look at.</summary>
+    public const int MaxImages = RunFigures.MaxGridImages;
 
     public readonly Option<string> Run = Opt.Text("--run", "Run folder to sample from (holds checkpoint.ckpt).", "DIR");
-    public readonly Option<int> N = Opt.Int("--n", $"Number of samples (images) in the grid, at most {MaxImages} (rows wrap at 10-20 columns).", 64, 1, MaxImages);
+    public readonly Option<int> N = Opt.Int("--n", $"Number of samples (images) in the grid, at most {MaxImages}; rows wrap at {RunFigures.GridColumns(100)} columns " +
+        $"(20 above 100 images). For more, run again with another --seed.", 64, 1, MaxImages);
     public readonly Option<ulong?> Seed = Opt.Seed("--seed", "Seed of the latent draws; default: the run's seed.");
     public readonly Option<bool> Npy = Opt.Flag("--npy", "Also write the same decoder means as samples-<n>.npy (float32 [n, D], numpy.load reads it).");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, OptionLimits.Threads);

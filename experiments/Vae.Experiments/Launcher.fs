@@ -136,7 +136,7 @@ module Launcher =
 
     /// Settings arguments an array task gets: the user's, without the ones that split work across points or only plan.
     let forwardArgs (settingsArgs: string list) (cpus: int) =
-        let drop = set [ "--parallel"; "--blas-threads"; "--shard" ]
+        let drop = set [ "--parallel"; "--blas-threads"; "--threads"; "--shard" ] // --threads: --blas-threads as vae spells it
         let rec go acc args =
             match args with
             | [] -> List.rev acc

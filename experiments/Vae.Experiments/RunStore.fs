@@ -216,7 +216,13 @@ module RunStore =
           GitCommit = text env "GitCommit" |> Option.defaultValue GitCommit.Unknown
           Backend = text point "backend" |> Option.orElse (text manifest "Backend") |> Option.defaultValue "vae" }
 
-    /// Folders of finished runs under root/<experiment>/ (all experiments when None), in name order.
+    /// True unless the run's manifest names another kind of run ("Kind": the sample-quality classifier, a DCGAN), whose
+    /// metrics.json is not a VAE's TrainResult: tables and the report leave those out.
+    let isVaeRun (dir: string) =
+        let m = Path.Combine(dir, ManifestFile)
+        not (File.Exists m) || not ((jsonObject m).ContainsKey "Kind")
+
+    /// Folders of finished VAE runs under root/<experiment>/ (all experiments when None), in name order.
     let finishedDirs (root: string) (experiment: string option) =
         let exps =
             match experiment with
@@ -226,7 +232,7 @@ module RunStore =
         [ for e in exps do
               if Directory.Exists e then
                   for d in Directory.GetDirectories e |> Array.sort do
-                      if isFinished d then yield d ]
+                      if isFinished d && isVaeRun d then yield d ]
 
     /// PNG files a run left in its folder (reconstructions, samples, manifold), in name order.
     let images (dir: string) =

@@ -1,9 +1,14 @@
-// Execution settings of a script run (folders, shard, parallelism, budget) and their parsing from the
-// command line and environment. Command line beats environment beats defaults.
+// Execution settings of a script run (folders, shard, parallelism, budget), parsed from the script's command line with
+// System.CommandLine (the CLI's library: help, typo suggestions, the same option names where they overlap), values
+// checked by the core's validation layer (Vae.Core.Inputs), and from the environment. Command line beats environment
+// beats defaults. Bad input raises an InputException; nothing here exits.
 // Must not: touch configs' identity: nothing here may change a run's numbers or its run id.
 namespace Vae.Experiments
 
 open System
+open System.CommandLine
+open System.CommandLine.Invocation
+open System.IO
 open Vae.Core.Inputs
 
 /// How a sweep is executed; none of it enters a run id.
@@ -24,19 +29,11 @@ type Settings =
       /// Print the plan and stop.
       DryRun: bool }
 
-module Settings =
-    let usage =
-        """options:
-  --full              the paper's budget (default: a quick budget that finishes in minutes)
-  --shard i/n         run only every n-th point, starting at the i-th (1 <= i <= n); env VAE_SHARD
-  --parallel N        points trained at once (default: cores); env VAE_PARALLEL
-  --blas-threads N    BLAS threads per point (default: cores / parallel); env VAE_BLAS_THREADS
-  --seeds N           run every point with seeds 1..N (default: the script's, 3 for sweep-dz); env VAE_SEEDS
-  --results DIR       results root (default: results/ in the repository); env VAE_RESULTS
-  --data DIR          data root; env VAE_DATA
-  --dry-run           print the plan only"""
+/// A script was asked for --help: the text to print (not an error; a script prints it and stops).
+exception HelpRequested of Text: string
 
-    /// Parses "i/n" (1 <= i <= n) with an error naming what was found.
+module Settings =
+    /// Parses "i/n" (1 <= i <= n) with an error naming where it came from and what was found.
     let parseShard (source: string) (s: string) =
         let bad () =
             raise (InputException(source, $"{source} '{s}': expected i/n with 1 <= i <= n, e.g. 2/4"))
@@ -47,54 +44,119 @@ module Settings =
             | _ -> bad ()
         | _ -> bad ()
 
-    /// Whole numbers through the core's validation layer (Vae.Core.Inputs), named as the user gave them (flag or variable).
-    let private positive (source: string) (s: string) =
-        Input.ParseInt(source, s, OptionLimits.Parallel)
+    /// Whole numbers through the core's validation layer, named as the user gave them (flag or variable).
+    let private positive (source: string) (s: string) = Input.ParseInt(source, s, OptionLimits.Parallel)
 
     /// Folders through the core's validation layer: an existing FIFO, device or file is refused, a missing folder is fine.
     let private folder (source: string) (s: string) = FileKinds.RequireFolderOrMissing(source, s)
 
-    let private valueFlags = set [ "--shard"; "--parallel"; "--blas-threads"; "--seeds"; "--results"; "--data" ]
+    type private Parser =
+        { Root: Command
+          Full: Option<bool>
+          Shard: Option<int * int>
+          Parallel: Option<int>
+          BlasThreads: Option<int>
+          Results: Option<string>
+          Data: Option<string>
+          Seeds: Option<int>
+          DryRun: Option<bool> }
 
-    /// Settings from script arguments and an environment lookup (pass Environment.GetEnvironmentVariable
-    /// wrapped in Option in scripts; a map in tests). Unknown arguments are an error listing the options.
+    /// An option whose text is parsed (and checked) by `check`, which raises the core's InputException.
+    let private checkedBy (check: string -> string -> 'T) (o: Option<'T>) =
+        o.CustomParser <-
+            Func<Parsing.ArgumentResult, 'T>(fun r ->
+                try check o.Name (if r.Tokens.Count > 0 then r.Tokens[r.Tokens.Count - 1].Value else "")
+                with :? InputException as e ->
+                    r.AddError e.Message
+                    Unchecked.defaultof<'T>)
+        o
+
+    let private parser () =
+        let full = Option<bool>("--full", Description = "The paper's budget: 10^8 training samples per point, final log p(x) with K=5000 on the whole test set; default: a quick budget (120,000 samples per point, K=100 on the first 1,000 test points). Env VAE_FULL=1.")
+        let shard = Option<int * int>("--shard", Description = "Run only every n-th point of the grid, starting at the i-th (1 <= i <= n); default: all points. Env VAE_SHARD.", HelpName = "i/n") |> checkedBy parseShard
+        let par = Option<int>("--parallel", Description = "Points trained at once (points); default: one per core, or cores / --blas-threads. Env VAE_PARALLEL.", HelpName = "N") |> checkedBy positive
+        let threads = Option<int>("--blas-threads", [| "--threads" |], Description = "BLAS threads per point (threads); default: cores / --parallel, else 1. Env VAE_BLAS_THREADS.", HelpName = "N") |> checkedBy positive
+        let results = Option<string>("--results", [| "--out" |], Description = "Results root: results/<experiment>/<run-id>/ go under it; default: results/ in the repository. Env VAE_RESULTS.", HelpName = "DIR") |> checkedBy folder
+        let data = Option<string>("--data", Description = "Data root; default: $VAE_DATA, else data/ in the repository.", HelpName = "DIR") |> checkedBy folder
+        let seeds = Option<int>("--seeds", Description = "Run every point with seeds 1..N (seeds); default: the script's (3 for sweep-dz and estimators, else 1). Env VAE_SEEDS.", HelpName = "N") |> checkedBy positive
+        let dry = Option<bool>("--dry-run", Description = "Print the plan (points, budget, folders) and stop.")
+        // A plain Command as the root: its name is what the usage line shows (fsi itself answers a bare --help).
+        let root = Command("experiments/<script>.fsx", "Options of every experiment script: dotnet fsi experiments/<script>.fsx [options] (before --help put --, which fsi would answer itself); bad input exits 2.")
+        for o in [ full :> Option; shard; par; threads; seeds; results; data; dry; Help.HelpOption() ] do root.Options.Add o
+        { Root = root; Full = full; Shard = shard; Parallel = par; BlasThreads = threads; Results = results; Data = data; Seeds = seeds; DryRun = dry }
+
+    let private invoke (r: ParseResult) =
+        use w = new StringWriter()
+        r.Invoke(InvocationConfiguration(Output = w, Error = w)) |> ignore
+        w.ToString().TrimEnd()
+
+    /// The options with their descriptions and defaults, as --help prints them.
+    let usage = invoke ((parser ()).Root.Parse [| "--help" |])
+
+    let private hint = "(dotnet fsi experiments/<script>.fsx -- --help lists the options)"
+
+    /// The two rules System.CommandLine leaves to us (issue 9): an option is given once (any of its spellings), and a
+    /// value option never takes the next option (or nothing) as its value: `--results --dry-run` must not write into
+    /// "./--dry-run".
+    let private checkTokens (root: Command) (argv: string list) =
+        let opts = root.Options |> Seq.filter (fun o -> o.Name <> "--help") |> List.ofSeq
+        let find (a: string) =
+            let name = match a.IndexOf '=' with i when i > 2 && a.StartsWith "--" -> a.Substring(0, i) | _ -> a
+            opts |> List.tryFind (fun o -> o.Name = name || o.Aliases.Contains name) |> Option.map (fun o -> o, name <> a)
+        let rec go (seen: Set<string>) args =
+            match args with
+            | [] -> ()
+            | a :: rest ->
+                match find a with
+                | None -> go seen rest
+                | Some(o, _) when seen.Contains o.Name -> raise (Input.Error(o.Name, $"is given twice\n{hint}"))
+                | Some(o, hasValue) when o.ValueType = typeof<bool> || hasValue -> go (seen.Add o.Name) rest
+                | Some(o, _) ->
+                    match rest with
+                    | v :: t when not (v.StartsWith "--") -> go (seen.Add o.Name) t
+                    | v :: _ -> raise (Input.Error(o.Name, $"needs a value, found the next option '{v}'\n{hint}"))
+                    | [] -> raise (Input.Error(o.Name, $"needs a value, found the end of the command line\n{hint}"))
+        go Set.empty argv
+
+    /// Settings from script arguments and an environment lookup (pass Environment.GetEnvironmentVariable wrapped in
+    /// Option in scripts; a map in tests). Bad arguments raise InputException with the message (System.CommandLine's,
+    /// with its typo suggestion, or the core's for a value); --help raises HelpRequested.
     let parse (defaultResultsRoot: string) (argv: string list) (env: string -> string option) =
+        let p = parser ()
+        let r = p.Root.Parse(Array.ofList argv)
+        match r.Action with
+        | :? Help.HelpAction -> raise (HelpRequested usage)
+        | _ -> ()
+        checkTokens p.Root argv
+        match r.Action with
+        | :? ParseErrorAction as e ->
+            e.ShowHelp <- false
+            let first = r.Errors |> Seq.tryHead |> Option.map (fun e -> e.Message) |> Option.defaultValue ""
+            let option = match first.IndexOf ':' with i when first.StartsWith "--" -> first.Substring(0, i) | _ -> "arguments"
+            raise (InputException(option, $"{invoke r}\n{hint}"))
+        | _ -> ()
         let cores = Environment.ProcessorCount
         let envNonEmpty k = env k |> Option.filter (String.IsNullOrWhiteSpace >> not)
-        let rec go (acc: Map<string, string>) args =
-            match args with
-            | [] -> acc
-            | f :: _ when acc.ContainsKey f -> raise (Input.Error(f, $"is given twice\n{usage}"))
-            | ("--full" | "--dry-run" as f) :: rest -> go (acc.Add(f, "1")) rest
-            | f :: v :: rest when valueFlags.Contains f && not (v.StartsWith "--") -> go (acc.Add(f, v)) rest
-            | f :: rest when valueFlags.Contains f ->
-                // Never take the next flag as the value: `--results --dry-run` must not write into "./--dry-run".
-                let found = match rest with v :: _ -> $"the next option '{v}'" | [] -> "the end of the command line"
-                raise (Input.Error(f, $"needs a value, found {found}\n{usage}"))
-            | a :: _ -> raise (InputException(a, $"unknown argument '{a}'\n{usage}"))
-        let cli = go Map.empty argv
-        let pick flag envName =
-            match cli.TryFind flag with
-            | Some v -> Some(flag, v)
-            | None -> envNonEmpty envName |> Option.map (fun v -> (envName, v))
-        let full =
-            cli.ContainsKey "--full" || (envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true"))
-        let par = pick "--parallel" "VAE_PARALLEL" |> Option.map (fun (s, v) -> positive s v)
-        let threads = pick "--blas-threads" "VAE_BLAS_THREADS" |> Option.map (fun (s, v) -> positive s v)
+        let flag (o: Option<bool>) = match r.GetResult o with null -> false | res -> res.GetValueOrDefault<bool>()
+        let pick (o: Option<'T>) envName (fromEnv: string -> string -> 'T) =
+            match r.GetResult o with
+            | null -> envNonEmpty envName |> Option.map (fromEnv envName)
+            | res -> Some(res.GetValueOrDefault<'T>())
+        let full = flag p.Full || (envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true"))
         let par, threads =
-            match par, threads with
+            match pick p.Parallel "VAE_PARALLEL" positive, pick p.BlasThreads "VAE_BLAS_THREADS" positive with
             | Some p, Some t -> p, t
             | Some p, None -> p, max 1 (cores / p)
             | None, Some t -> max 1 (cores / t), t
             | None, None -> cores, 1 // one BLAS thread per point: see the measurement in the README
-        { ResultsRoot = pick "--results" "VAE_RESULTS" |> Option.map (fun (s, v) -> folder s v) |> Option.defaultValue defaultResultsRoot
-          DataDir = pick "--data" "VAE_DATA" |> Option.map (fun (s, v) -> folder s v)
-          Shard = pick "--shard" "VAE_SHARD" |> Option.map (fun (s, v) -> parseShard s v)
+        { ResultsRoot = pick p.Results "VAE_RESULTS" folder |> Option.defaultValue defaultResultsRoot
+          DataDir = pick p.Data "VAE_DATA" folder
+          Shard = pick p.Shard "VAE_SHARD" parseShard
           Parallel = par
           BlasThreads = threads
           Budget = if full then Budget.full else Budget.quick
-          Seeds = pick "--seeds" "VAE_SEEDS" |> Option.map (fun (s, v) -> positive s v)
-          DryRun = cli.ContainsKey "--dry-run" }
+          Seeds = pick p.Seeds "VAE_SEEDS" positive
+          DryRun = flag p.DryRun }
 
     /// Settings from the real command line and environment (what the scripts call).
     let fromCommandLine (defaultResultsRoot: string) (argv: string seq) =

@@ -72,6 +72,21 @@ let tests =
             Expect.equal (count @"\| mnist/dynamic-binarized \| \d+ \| 1 \| [AB] \|" text) 6 "6 MNIST rows (Dz 2,3,5 x A,B), each once"
         }
 
+        test "Runs_of_other_kinds_are_left_out_of_the_report" {
+            use tmp = new TempDir()
+            populate tmp.Path
+            let before = (Report.gather tmp.Path).Runs.Length
+            // A finished classifier run (vae fid's) and a DCGAN run: "Kind" in the manifest, metrics.json not a TrainResult.
+            for kind, exp in [ "classifier", "classifier"; "dcgan", "mnist" ] do
+                let dir = Path.Combine(tmp.Path, exp, "r1")
+                Directory.CreateDirectory dir |> ignore
+                File.WriteAllText(Path.Combine(dir, "manifest.json"), $"{{\"Kind\": \"{kind}\", \"Options\": {{}}}}")
+                File.WriteAllText(Path.Combine(dir, "metrics.json"), "{\"TestAccuracy\": 0.98}")
+            let after = Report.gather tmp.Path
+            Expect.equal after.Runs.Length before "no run added"
+            Expect.isFalse (after.Runs |> List.exists (fun r -> r.Experiment = "classifier")) "classifier left out"
+        }
+
         test "HTML_report_is_self_contained_with_plotly_inline_and_images_as_base64" {
             use tmp = new TempDir()
             populate tmp.Path

@@ -1,5 +1,5 @@
 // The scripts' own references: package versions in `#r "nuget: ..."` lines must equal Directory.Packages.props
-// (the one place versions live), and every experiment script goes through _common.fsx.
+// (the one place versions live), and every experiment script goes through _build.fsx;; then _common.fsx.
 module Vae.Experiments.Tests.ScriptTests
 
 open System.IO
@@ -42,11 +42,14 @@ let tests =
         }
 
         test "Every_experiment_script_loads_common_and_none_defines_a_model" {
-            let others = scripts () |> List.filter (fun s -> Path.GetFileName s <> "_common.fsx")
+            let others = scripts () |> List.filter (fun s -> not (List.contains (Path.GetFileName s) [ "_common.fsx"; "_build.fsx" ]))
             Expect.isGreaterThanOrEqual others.Length 7 "sweep-dz, sweep-samples, sweep-lr, sweep-dataset, estimators, report, smoke"
             for s in others do
                 let text = File.ReadAllText s
                 Expect.stringContains text "#load \"_common.fsx\"" $"{Path.GetFileName s} loads _common.fsx"
+                // _build.fsx must run (";;") before fsi resolves _common.fsx's #r paths, so it comes first.
+                let build = text.IndexOf "#load \"_build.fsx\";;"
+                Expect.isTrue (build >= 0 && build < text.IndexOf "#load \"_common.fsx\"") $"{Path.GetFileName s} loads _build.fsx;; before _common.fsx"
                 Expect.isFalse (Regex.IsMatch(text, @"\b(tanh|Sgemm|exp\s*\()")) $"{Path.GetFileName s} contains model maths"
         }
     ]

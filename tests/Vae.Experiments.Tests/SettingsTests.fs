@@ -47,12 +47,29 @@ let tests =
             Expect.equal (e.Parallel, e.BlasThreads) (3, 2) "both given"
         }
 
-        test "Unknown_arguments_and_missing_values_are_errors_that_show_the_options" {
-            let m = message (fun () -> parse [ "--fast" ] [])
-            Expect.stringContains m "unknown argument '--fast'" "names it"
-            Expect.stringContains m "--shard i/n" "lists the options"
-            Expect.stringContains (message (fun () -> parse [ "--parallel" ] [])) "--parallel: needs a value" "missing value"
+        test "Unknown_arguments_and_missing_values_are_errors_that_show_the_options_and_suggest_the_likely_one" {
+            let m = message (fun () -> parse [ "--ful" ] [])
+            Expect.stringContains m "'--ful'" "names it"
+            Expect.stringContains m "Did you mean" "suggests"
+            Expect.stringContains m "--full" "the option meant"
+            Expect.stringContains m "-- --help lists the options" "says where the options are"
+            Expect.stringContains (message (fun () -> parse [ "--parallel" ] [])) "--parallel" "missing value"
             Expect.stringContains (message (fun () -> parse [ "--parallel"; "0" ] [])) "--parallel: 0 is out of range" "zero workers"
+            Expect.stringContains (message (fun () -> parse [] [ "VAE_PARALLEL", "0" ])) "VAE_PARALLEL: 0 is out of range" "env"
+        }
+
+        test "Help_lists_every_option_with_a_description_and_is_not_an_error" {
+            let text =
+                try parse [ "--help" ] [] |> ignore; "" with HelpRequested t -> t
+            for o in [ "--full"; "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data"; "--dry-run" ] do
+                Expect.stringContains text o $"help lists {o}"
+            Expect.stringContains text "default: a quick budget" "states the default budget"
+            Expect.equal text Settings.usage "the usage text is the help"
+        }
+
+        test "The_CLI_spellings_of_overlapping_options_are_accepted" {
+            let s = parse [ "--out"; "/tmp/o"; "--threads"; "2"; "--parallel"; "1"; "--data"; "/d" ] []
+            Expect.equal (s.ResultsRoot, s.BlasThreads, s.DataDir) ("/tmp/o", 2, Some "/d") "--out, --threads, --data as vae train spells them"
         }
 
         test "A_flag_is_never_taken_as_the_value_of_the_option_before_it" {
@@ -80,6 +97,7 @@ let tests =
                   [ "--blas-threads"; "abc" ], [], "--blas-threads: 'abc' is not a whole number"
                   [ "--parallel"; "1"; "--parallel"; "2" ], [], "--parallel: is given twice"
                   [ "--full"; "--full" ], [], "--full: is given twice"
+                  [ "--out"; "/tmp/a"; "--results"; "/tmp/b" ], [], "--results: is given twice"
                   [ "--results"; file ], [], $"--results: '{file}' is a regular file; expected a folder"
                   [ "--results"; fifo ], [], $"--results: '{fifo}' is a FIFO (named pipe)"
                   [ "--results"; "/dev/null" ], [], "--results: '/dev/null' is a character device"
@@ -89,8 +107,8 @@ let tests =
                   [], [ "VAE_RESULTS", file ], "VAE_RESULTS: "
                   [], [ "VAE_DATA", "/dev/null" ], "VAE_DATA: '/dev/null' is a character device"
                   [], [ "VAE_SHARD", "0/0" ], "VAE_SHARD '0/0'"
-                  [ "-x" ], [], "unknown argument '-x'"
-                  [ "results" ], [], "unknown argument 'results'" ]
+                  [ "-x" ], [], "Unrecognized command or argument '-x'"
+                  [ "results" ], [], "Unrecognized command or argument 'results'" ]
             let mutable clear = 0
             for (argv, env, expected) in cases do
                 let m = message (fun () -> parse argv env)

@@ -89,15 +89,18 @@ public sealed class Evaluator
     /// <summary>
     /// Importance-sampled log p(x) with K samples from q(z|x) per datapoint (Rezende et al. 2014; Burda et al. 2016):
     /// log p(x) ~ log (1/K) sum_k exp(logw_k), logw = log p(x, z_k) - log q(z_k|x). Chunked over K; log-sum-exp in double.
-    /// The per-datapoint estimates go to perPoint [N] when given.
+    /// The per-datapoint estimates go to perPoint [N] when given; <paramref name="progress"/>, if given, gets (0, N) at the
+    /// start and (rows done, N) after each minibatch of rows.
     /// </summary>
-    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise, Span<double> perPoint = default)
+    public LogLikelihoodResult LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int k, Rng noise, Span<double> perPoint = default,
+                                             Action<int, int>? progress = null)
     {
         int n = CheckData(x);
         if (!perPoint.IsEmpty && perPoint.Length < n) throw new ArgumentException($"perPoint holds {perPoint.Length} values, N = {n} needed");
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), $"K ({k}) must be positive");
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         double s = 0, s2 = 0, logK = Math.Log(k);
+        progress?.Invoke(0, n);
         for (int start = 0; start < n; start += _batch)
         {
             int m = Math.Min(_batch, n - start);
@@ -123,6 +126,7 @@ public sealed class Evaluator
                 if (!perPoint.IsEmpty) perPoint[start + i] = lp;
                 s += lp; s2 += lp * lp;
             }
+            progress?.Invoke(start + m, n);
         }
         double mean = s / n;
         double secs = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;

@@ -59,9 +59,21 @@ public static class RunFigures
         return files;
     }
 
-    /// <summary>Decodes <paramref name="n"/> draws z ~ N(0, I) and writes their decoder means as a 10-column grid (paper Fig. 5).</summary>
-    public static void SaveSamples(string path, VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed, int imageHeight, int imageWidth) =>
-        ImageGrid.SaveTile(path, SampleMeans(model, theta, n, seed), imageHeight, imageWidth, columns: 10, scale: 2);
+    /// <summary>Most images one sample grid holds (20 x 20): beyond that a picture stops being readable.</summary>
+    public const int MaxGridImages = 400;
+
+    /// <summary>Columns of a sample grid of <paramref name="n"/> images: 10 up to 100 images, else 20 (rows wrap).</summary>
+    public static int GridColumns(int n) => n <= 100 ? 10 : 20;
+
+    /// <summary>Decodes <paramref name="n"/> draws z ~ N(0, I) (at most <see cref="MaxGridImages"/>) and writes their decoder
+    /// means as a grid of <see cref="GridColumns"/> columns (paper Fig. 5).</summary>
+    public static void SaveSamples(string path, VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed, int imageHeight, int imageWidth)
+    {
+        if (n < 1 || n > MaxGridImages)
+            throw new ArgumentException($"sample count {n}: one grid holds 1..{MaxGridImages} images ({GridColumns(MaxGridImages)} x " +
+                                        $"{MaxGridImages / GridColumns(MaxGridImages)}); for more, draw several grids with different seeds");
+        ImageGrid.SaveTile(path, SampleMeans(model, theta, n, seed), imageHeight, imageWidth, columns: GridColumns(n), scale: 2);
+    }
 
     /// <summary>Decoder means [n, D] of <paramref name="n"/> seeded draws z ~ N(0, I) (what <see cref="SaveSamples"/> shows).</summary>
     public static float[] SampleMeans(VaeModel model, ReadOnlySpan<float> theta, int n, ulong seed)

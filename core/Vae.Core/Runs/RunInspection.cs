@@ -46,6 +46,7 @@ public static class RunInspection
     /// by the chosen estimator (importance sampling, or HMC / Appendix D), on the first <paramref name="limit"/> test rows
     /// (0 = all). Also written to eval-k{k}.json (IS) or eval-hmc-k{k}.json (HMC) in the run.
     /// </summary>
+    /// <remarks>progress, if given, gets (rows done, rows in total) of the log p(x) estimate, the part that takes minutes.</remarks>
     public static EvalReport Evaluate(string runDir, int k, IBlas blas, string? dataDir = null, int limit = 0, PreparedData? data = null,
                                       LogPxEstimator estimator = LogPxEstimator.Is, Action<int, int>? progress = null)
     {
@@ -62,7 +63,7 @@ public static class RunInspection
         var elbo = t.TestElbo(limit);
         double elboSeconds = sw.Elapsed.TotalSeconds;
         AppendixDResult? hmc = k > 0 && estimator == LogPxEstimator.Hmc ? t.TestLogLikelihoodHmc(k, limit, progress) : null;
-        var ll = k <= 0 ? null : hmc is not null ? new LogLikelihoodResult(hmc.LogPx, hmc.StdErr, hmc.K, hmc.N, hmc.Seconds) : t.TestLogLikelihood(k, limit);
+        var ll = k <= 0 ? null : hmc is not null ? new LogLikelihoodResult(hmc.LogPx, hmc.StdErr, hmc.K, hmc.N, hmc.Seconds) : t.TestLogLikelihood(k, limit, progress);
         var (rebin, spread) = Rebinarized(t, blas, limit);
         // A NaN is never a result: fail (non-zero exit) and write no eval file.
         foreach (var (name, value) in new[] { ("test ELBO", elbo.Elbo), ("log p(x)", ll?.LogPx ?? 0), ("re-binarized test ELBO", o.Variant is DataVariant.DynamicBinarized or DataVariant.FixedBinarized ? rebin : 0) })
@@ -103,7 +104,8 @@ public static class RunInspection
     /// <paramref name="npy"/>, the same [n, D] means to samples-{n}.npy); returns the path(s) written.</summary>
     public static string Sample(string runDir, int n, IBlas blas, ulong? seed = null, bool npy = false)
     {
-        if (n <= 0) throw new ArgumentException($"sample count ({n}) must be positive");
+        if (n <= 0 || n > RunFigures.MaxGridImages)
+            throw new ArgumentException($"sample count ({n}) must be in 1..{RunFigures.MaxGridImages} (one grid of at most {RunFigures.MaxGridImages} images)");
         var (o, c) = ReadCheckpoint(runDir);
         var info = Catalog.Get(o.Dataset);
         var model = new Model.VaeModel(o.Model, blas, 100, 400);

@@ -190,10 +190,10 @@ public sealed class Trainer
         return sums.Result(1);
     }
 
-    /// <summary>Importance-sampled log p(x) on the test split with K samples.</summary>
-    public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0) =>
+    /// <summary>Importance-sampled log p(x) on the test split with K samples; progress gets (rows done, rows in total).</summary>
+    public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0, Action<int, int>? progress = null) =>
         new Evaluator(Options.Model, _blas, batch: 100, kChunk: 100)
-            .LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval));
+            .LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval), progress: progress);
 
     /// <summary>The Appendix D (HMC) estimate of log p(x) on the test split with k posterior samples per datapoint.</summary>
     public AppendixDResult TestLogLikelihoodHmc(int k, int limit = 0, Action<int, int>? progress = null) =>

@@ -142,3 +142,36 @@ public class CliTests
         Assert.Contains("[suggest:${COMP_POINT}]", Last.Out);
     }
 }
+
+public class EvalProgressTests
+{
+    [Fact]
+    public void Eval_progress_prints_rows_rate_and_an_eta_that_counts_down_to_zero()
+    {
+        var w = new StringWriter();
+        var p = new EvalProgress(w, live: false, k: 5000, plainEverySeconds: 0);
+        p.Report(0, 300); // the start: no line, the clock starts
+        Thread.Sleep(20);
+        p.Report(100, 300);
+        p.Report(300, 300);
+        p.Done();
+        var lines = w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("progress log p(x) by importance sampling, K = 5000: 100/300 test rows (33.3%)", lines[0]);
+        Assert.Matches(@"ETA (\d+s|\d+m\d\ds)", lines[0]);
+        Assert.Contains("300/300 test rows (100.0%)", lines[1]);
+        Assert.EndsWith("ETA 0s", lines[1].TrimEnd());
+    }
+
+    [Fact]
+    public void Plain_progress_is_throttled_but_the_last_line_always_comes()
+    {
+        var w = new StringWriter();
+        var p = new EvalProgress(w, live: false, k: 10, plainEverySeconds: 3600);
+        p.Report(0, 1000);
+        for (int d = 100; d <= 1000; d += 100) p.Report(d, 1000);
+        var lines = w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains("1000/1000", lines[0]);
+    }
+}

@@ -95,6 +95,19 @@ public class LinearGaussianOracleTests
     }
 
     [Fact]
+    public void Importance_sampling_reports_progress_per_minibatch_and_the_same_numbers_as_without()
+    {
+        var o = Build();
+        var eval = new Evaluator(o.Spec, new ManagedBlas(), batch: 100, kChunk: 50);
+        var calls = new List<(int Done, int Total)>();
+        var with = eval.LogLikelihood(o.Theta, o.X, 200, new Rng(11, RngStream.Eval), progress: (d, t) => calls.Add((d, t)));
+        var without = eval.LogLikelihood(o.Theta, o.X, 200, new Rng(11, RngStream.Eval));
+        Assert.Equal(without.LogPx, with.LogPx);
+        var expected = Enumerable.Range(0, (N + 99) / 100 + 1).Select(b => (Math.Min(b * 100, N), N)).ToList();
+        Assert.Equal(expected, calls);
+    }
+
+    [Fact]
     public void Elbo_never_exceeds_the_exact_log_likelihood_and_the_bound_grows_with_K()
     {
         var o = Build();
