@@ -16,7 +16,8 @@ namespace Vae.Cli;
 /// <summary>A parsed `vae train`: the run's options plus where it goes (ResultsRoot/Experiment/RunId). ChooseStepSize is
 /// true with --preset paper unless --lr is given; Threads = BLAS threads (0 = all processors).</summary>
 public sealed record TrainRequest(TrainOptions Options, string ResultsRoot, string Experiment, string? RunId, bool Resume,
-                                  bool ChooseStepSize, int Threads, string? Preset, bool AllowChange = false);
+                                  bool ChooseStepSize, int Threads, string? Preset, bool AllowChange = false,
+                                  Precision Precision = Precision.Fp32);
 
 /// <summary>The train command.</summary>
 public sealed class TrainCli
@@ -85,6 +86,7 @@ public sealed class TrainCli
     public readonly Option<string> Experiment = Opt.Text("--experiment", "Experiment folder under --out; default: the dataset name.", "NAME");
     public readonly Option<string> RunId = Opt.Text("--run-id", "Run folder name; default: a fresh time-stamped id.", "ID");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, OptionLimits.Threads);
+    public readonly Option<string> Precision = VaeCli.PrecisionOption();
     public readonly Option<bool> Resume = Opt.Flag("--resume", "Continue the unfinished run --run-id from its last checkpoint (a missing folder starts fresh).");
     public readonly Option<bool> AllowChange = Opt.Flag(RunSegments.AllowChangeOption, "With --resume: accept a resume that changes what the run " +
         "means (a smaller budget than already trained, another BLAS provider); refused otherwise. Recorded in the manifest's segment.");
@@ -98,13 +100,13 @@ public sealed class TrainCli
         {
             Dataset, Method, TrainLimit, Preset, Variant, Validation, Model, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
             MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, InitFrom, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
-            Experiment, RunId, Threads, Resume, AllowChange,
+            Experiment, RunId, Threads, Precision, Resume, AllowChange,
         };
         Command.SetAction(r =>
         {
             var c = Bind(r);
             var o = output();
-            RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, VaeCli.Blas(c.Threads), o,
+            RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, VaeCli.Blas(c.Threads, c.Precision), o,
                             c.Resume, c.ChooseStepSize, liveProgress: ReferenceEquals(o, Console.Out) && !Console.IsOutputRedirected,
                             allowChange: c.AllowChange);
             return ExitCodes.Ok;
@@ -166,6 +168,6 @@ public sealed class TrainCli
         if (r.GetValue(Resume) && !r.Given(RunId)) throw new UsageException("--resume needs --run-id (the folder to continue)");
         bool choose = preset is not null && o.Optimizer.Kind == OptimizerKind.Adagrad && !r.Given(Lr);
         return new TrainRequest(o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Resume), choose,
-                                r.GetValue(Threads), preset, r.GetValue(AllowChange));
+                                r.GetValue(Threads), preset, r.GetValue(AllowChange), Precisions.Parse(r.GetValue(Precision)!));
     }
 }
