@@ -52,6 +52,25 @@ let resultsFile (name: string) = Path.Combine(settings.ResultsRoot, name)
 /// The paper's MNIST configuration at this invocation's budget (quick by default, the paper's with --full).
 let baseline = Config.baseline |> Config.withBudget settings.Budget
 
+/// The command line that ran this script, as a reader would retype it (for committed result tables).
+let commandLine () =
+    let script = Path.GetRelativePath(repoRoot, fsi.CommandLineArgs[0]).Replace('\\', '/')
+    String.Join(" ", [| yield "dotnet fsi"; yield script; yield! fsi.CommandLineArgs |> Array.skip 1 |])
+
+/// The header every committed table starts with: command, git commit, budget and what the numbers are.
+let header (samples: int64) (what: string) =
+    let b = settings.Budget
+    let n = samples.ToString("N0", Globalization.CultureInfo.InvariantCulture)
+    let now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
+    String.concat "\n"
+        [ $"Made by `{commandLine ()}` at git commit `{Vae.Core.IO.GitCommit.Find repoRoot}` ({now} UTC)."
+          $"Budget '{b.Name}': {n} training samples per point; each run's final log p(x), where a table shows one: importance sampling with K={b.EvalK} on "
+          + (if b.EvalPoints = 0 then "all test points" else $"the first {b.EvalPoints} test points (all 200 of Frey Face)") + "."
+          what
+          "Nats per datapoint, higher is better. MNIST: dynamically binarized, Bernoulli decoder. Frey Face: grey levels "
+          + "dequantized to (v + u) / 256, Gaussian decoder: a continuous density on [0, 1]^560, so values are positive."
+          "" ]
+
 /// The ONE call into the C# core (Vae.Experiments.CoreBackend.run, compiled so an API change fails the build):
 /// Config -> TrainOptions -> RunDriver (trainer, evaluation, run folder) -> the core's TrainResult.
 let runIn (ctx: RunContext) (cfg: Config) : Vae.Core.Training.TrainResult = CoreBackend.run ctx cfg
@@ -93,12 +112,17 @@ let sweepWith (backend: Backend) (experiment: string) (grid: Config list) =
             | Continue r -> r
     let runs = Tables.runs r.Runs
     if tabulates && not settings.DryRun && not r.Runs.IsEmpty then
-        let suffix = settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue ""
+        // The default budget writes results.csv / results.md; another budget adds its name (results-double.md), so the
+        // tables of both budgets sit side by side.
+        let suffix =
+            (if settings.Budget.Name = Budget.standard.Name then "" else "-" + settings.Budget.Name)
+            + (settings.Shard |> Option.map (fun (i, n) -> $"-shard-{i}-of-{n}") |> Option.defaultValue "")
         let dir = resultsFile experiment
         Tables.saveCsv (Path.Combine(dir, $"results{suffix}.csv")) (runs |> Frame.dropCol "Setting")
         let vs = Tables.versus runs
         if vs.RowCount > 0 then Tables.saveCsv (Path.Combine(dir, $"versus{suffix}.csv")) vs
-        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (Tables.markdownTable r.Runs)
+        let what = $"Experiment {experiment}: every finished point of this invocation's grid, one row per run (seeds are rows)."
+        RunStore.writeAtomic (Path.Combine(dir, $"results{suffix}.md")) (header settings.Budget.TrainSamples what + "\n" + Tables.markdownTable r.Runs)
         printfn "\n%s" (Tables.markdownTable r.Runs)
     if not r.Failed.IsEmpty then
         for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
@@ -119,3 +143,39 @@ let report () =
     if tabulates then
         let md, html = Report.write settings.ResultsRoot
         printfn "report: %s\n        %s" md html
+
+
+/// Runs a figure's grid under an experiment folder WITHOUT rewriting that experiment's results table (figures reuse
+/// the main job's runs by sharing its folder and run ids); exits 1 if a point failed. Returns the finished rows.
+let runPoints (experiment: string) (grid: Config list) : FinishedRun list =
+    let r = Sweep.run (printfn "%s") settings core experiment grid
+    if not r.Failed.IsEmpty then
+        for (id, msg) in r.Failed do eprintfn "FAILED %s: %s" id msg
+        exit 1
+    r.Runs
+
+/// The folder of a config's run under an experiment.
+let runDirOf (experiment: string) (cfg: Config) = RunStore.runDir settings.ResultsRoot experiment (Config.runId cfg)
+
+/// Writes results/<name>/results.md (provenance + markdown) and results.csv for a frame, atomically.
+let saveFigureTable (name: string) (samples: int64) (what: string) (frame: Deedle.Frame<'R, string>) =
+    let dir = Path.Combine(settings.ResultsRoot, name)
+    Directory.CreateDirectory dir |> ignore
+    Tables.saveCsv (Path.Combine(dir, "results.csv")) frame
+    let md = $"# {name}\n\n{header samples what}\n{Tables.markdown frame}"
+    RunStore.writeAtomic (Path.Combine(dir, "results.md")) md
+    printfn "\n%s" md
+
+/// A figure made of the images runs already draw (manifold.png, samples.png): trains or reuses the configs' runs under
+/// experiment, copies image `source` of each run to results/<name>/<target> (failing if a run lacks it), and writes
+/// the figure's table of those runs. items: (config, source image, target file name).
+let figureFromRunImages (experiment: string) (name: string) (what: string) (items: (Config * string * string) list) =
+    let runs = runPoints experiment (items |> List.map (fun (c, _, _) -> c))
+    if not settings.DryRun then
+        let outDir = Path.Combine(settings.ResultsRoot, name)
+        Directory.CreateDirectory outDir |> ignore
+        for (cfg, source, target) in items do
+            let src = Path.Combine(runDirOf experiment cfg, source)
+            if not (File.Exists src) then failwith $"{src} is missing: the run finished without its {source}"
+            File.Copy(src, Path.Combine(outDir, target), true)
+        saveFigureTable name settings.Budget.TrainSamples what (Tables.summary (Tables.runs runs))

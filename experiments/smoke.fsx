@@ -9,7 +9,7 @@ open System.IO
 open Deedle
 open Vae.Experiments
 
-let tiny = { baseline with Dataset = "synthetic"; Hidden = [ 16 ]; BatchSize = 20; Optimizer = Optimizer.Adam; LearningRate = 0.003
+let tiny = { baseline with Dataset = "synthetic"; Hidden = [ 16 ]; BatchSize = 20; Optimizer = Optimizer.Adam; LearningRate = 0.003; SelectStepSize = false
                            TrainSamples = 40_000L; EvalK = 20; EvalPoints = 0 }
 let nSeeds = defaultArg settings.Seeds 1
 let grid = [ for dz in [ 2; 3; 5 ] do for est in [ Estimator.A; Estimator.B ] -> { tiny with Dz = dz; Estimator = est } ] |> seeds 1

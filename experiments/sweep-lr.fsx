@@ -8,7 +8,7 @@ open Vae.Experiments
 
 let grid =
     [ for opt, lrs in [ Optimizer.Sgd, [ 0.001; 0.01; 0.1 ]; Optimizer.Adagrad, [ 0.01; 0.02; 0.1 ]; Optimizer.Adam, [ 0.0003; 0.001; 0.003 ] ] do
-          for lr in lrs -> { baseline with Optimizer = opt; LearningRate = lr } ]
+          for lr in lrs -> { baseline with Optimizer = opt; LearningRate = lr; SelectStepSize = false } ]
 
 sweep "sweep-lr" (grid |> seeds 1) |> ignore
 if not settings.DryRun then report ()

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
 # chromium: the F# report test renders the HTML report headless to check that its charts draw.
-want=(libopenblas0-pthread libmkl-rt libgomp1 chromium ${VAE_EXTRA_APT:-})
+# libdnnl2: oneDNN's bf16 matmul for --precision bf16 (resolved at run time like the BLAS libraries).
+want=(libopenblas0-pthread libmkl-rt libgomp1 libdnnl2 chromium ${VAE_EXTRA_APT:-})
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -19,8 +19,11 @@ public sealed class BenchCli
     public readonly Option<string> Threads = List("--threads", "BLAS thread counts to time, comma-separated (threads).", "1,2", null);
     public readonly Option<string> Estimators = List("--estimators", "SGVB estimators to time, comma-separated.", "B,A", ["A", "B"]);
     public readonly Option<string> Inputs = List("--input", "First-layer input path to time, comma-separated: sparse (exact 0/1 sparsity, as training) or dense (GEMM).", "sparse", ["sparse", "dense"]);
-    public readonly Option<int> Steps = Opt.Int("--steps", "Timed training steps per configuration (steps).", 200, 1);
-    public readonly Option<int> IsK = Opt.Int("--is-k", "Also time importance-sampled log p(x) with K samples per point; 0 = skip.", 0, 0, helpName: "K");
+    public readonly Option<int> Steps = Opt.Int("--steps", "Timed training steps per configuration (steps); 0 = no step table (e.g. only --is-k).", 200, 0);
+    public readonly Option<int> IsK = Opt.Int("--is-k", "Also time importance-sampled log p(x) with K samples per point, the reference " +
+        "implementation and the parallel one side by side (same noise, alternating slices); 0 = skip.", 0, 0, helpName: "K");
+    public readonly Option<string> IsRun = Opt.Text("--is-run", "Trained run whose model and test set --is-k uses (default: an untrained " +
+        "784-500-20 model on the MNIST test set).", "DIR");
     public readonly Option<int> IsRows = Opt.Int("--is-rows", "Test rows (points) for --is-k.", 10_000, 1);
     public readonly Option<string> Data = Opt.Text("--data", "Data root for --is-k (MNIST test set); default: $VAE_DATA, else data/.", "DIR");
     public readonly Option<bool> Json = Opt.Flag("--json", "Print one JSON object per line instead of a table.");
@@ -31,11 +34,11 @@ public sealed class BenchCli
     {
         Command = new Command("bench", "Time one training step (784-500-20, M = 100, L = 1, Adam) per provider, thread count and estimator, " +
                                        "with the provider's own sgemm rate on the same GEMM calls and managed bytes allocated per step.")
-            { Providers, Threads, Estimators, Inputs, Steps, IsK, IsRows, Data, Json, Sweep };
+            { Providers, Threads, Estimators, Inputs, Steps, IsK, IsRows, IsRun, Data, Json, Sweep };
         Command.SetAction(r =>
         {
             Run(r.GetValue(Providers)!.Split(','), r.GetValue(Threads)!.Split(',').Select(int.Parse).ToArray(), r.GetValue(Estimators)!.Split(','),
-                r.GetValue(Inputs)!.Split(','), r.GetValue(Steps), r.GetValue(IsK), r.GetValue(IsRows), r.GetValue(Data), r.GetValue(Json), r.GetValue(Sweep), output());
+                r.GetValue(Inputs)!.Split(','), r.GetValue(Steps), r.GetValue(IsK), r.GetValue(IsRows), r.GetValue(IsRun), r.GetValue(Data), r.GetValue(Json), r.GetValue(Sweep), output());
             return ExitCodes.Ok;
         });
     }
@@ -59,12 +62,12 @@ public sealed class BenchCli
         return o;
     }
 
-    static void Run(string[] providers, int[] threads, string[] ests, string[] inputs, int steps, int isK, int isRows, string? dataDir, bool json, bool sweep, TextWriter o)
+    static void Run(string[] providers, int[] threads, string[] ests, string[] inputs, int steps, int isK, int isRows, string? isRun, string? dataDir, bool json, bool sweep, TextWriter o)
     {
         var spec = new ModelSpec(); // 784-500-20 tanh Bernoulli
         if (!json) o.WriteLine($"# vae bench: {spec}, M=100, L=1, Adam; machine: {Environment.ProcessorCount} cpus, .NET {Environment.Version}");
         if (!json) o.WriteLine("provider  thr est input   ms/step  s/epoch  step GFLOP/s  sgemm GFLOP/s  ratio  alloc B/step");
-        foreach (var p in providers)
+        foreach (var p in steps > 0 ? providers : [])
         foreach (int t in threads)
         {
             IBlas blas;
@@ -81,7 +84,7 @@ public sealed class BenchCli
             (blas as IDisposable)?.Dispose();
         }
         if (sweep) SweepThroughput(providers, spec, o, json);
-        if (isK > 0) ImportanceSampling(spec, isK, isRows, dataDir, o, json);
+        if (isK > 0) ImportanceSampling(spec, isK, isRows, dataDir, isRun, o, json);
     }
 
     static void SweepThroughput(string[] providers, ModelSpec spec, TextWriter o, bool json)
@@ -104,7 +107,7 @@ public sealed class BenchCli
         }
     }
 
-    static void ImportanceSampling(ModelSpec spec, int k, int rows, string? dataDir, TextWriter o, bool json)
+    static void ImportanceSampling(ModelSpec spec, int k, int rows, string? dataDir, string? run, TextWriter o, bool json)
     {
         float[] x; string source;
         try
@@ -119,12 +122,27 @@ public sealed class BenchCli
             source = $"random binary rows ({rows}; MNIST unavailable: {ex.Message})";
         }
         var blas = BlasResolver.Create(new BlasOptions());
-        var theta = new ParameterSet(ModelLayout.For(spec));
-        theta.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
-        var (s, gf, _) = StepBenchmark.ImportanceSampling(blas, spec, theta.Data, x, k);
+        float[] theta; Rng noise;
+        if (run is not null)
+        {
+            var t = RunInspection.Load(run, blas, dataDir);
+            theta = t.Theta.ToArray(); noise = new Rng(t.Options.Seed ^ 0x5EED, RngStream.Eval); // the stream `vae eval` uses
+            rows = Math.Min(rows, t.Data.Test.N); x = t.Data.Test.X.AsSpan(0, rows * spec.D).ToArray(); source = $"run {run}, first {rows} test rows";
+        }
+        else
+        {
+            var ps = new ParameterSet(ModelLayout.For(spec));
+            ps.Initialize(InitScheme.XavierUniform, 0.01f, new Rng(1, RngStream.Init));
+            theta = ps.Data; noise = new Rng(4, RngStream.Eval); source += " (untrained model)";
+        }
+        var c = StepBenchmark.ImportanceSampling(blas, spec, theta, x, k, noise);
         o.WriteLine(json
-            ? JsonSerializer.Serialize(new { provider = blas.Name, threads = blas.Threads, is_k = k, is_rows = rows, seconds = s, gflops = gf })
-            : string.Create(CultureInfo.InvariantCulture, $"importance sampling K={k} on {source}: {s:F1} s, {gf:F1} GFLOP/s ({blas.Name} x{blas.Threads})"));
+            ? JsonSerializer.Serialize(new { provider = blas.Name, threads = blas.Threads, is_k = k, is_rows = c.N, workers = c.Workers,
+                                             old_seconds = c.OldSeconds, new_seconds = c.NewSeconds, ratio = c.Ratio, old_logpx = c.OldLogPx,
+                                             new_logpx = c.NewLogPx, max_point_diff = c.MaxPointDiff, new_decoder_gflops = c.NewDecoderGflops })
+            : string.Create(CultureInfo.InvariantCulture, $"importance sampling K={k} on {source}, {blas.Name} x{blas.Threads}, side by side: " +
+                $"reference {c.OldSeconds:F1} s, new ({c.Workers} workers) {c.NewSeconds:F1} s, ratio {c.Ratio:F3}; log p(x) {c.OldLogPx:F4} vs " +
+                $"{c.NewLogPx:F4}, max per-point difference {c.MaxPointDiff:G3}; new decoder {c.NewDecoderGflops:F1} GFLOP/s"));
         (blas as IDisposable)?.Dispose();
     }
 }

@@ -20,6 +20,7 @@ public sealed class EvalCli
     public readonly Option<int> Limit = Opt.Int("--eval-limit", "Evaluate the first N test rows; 0 = the whole test set.", 0, OptionLimits.EvalLimit);
     public readonly Option<string> Data = Opt.Text("--data", "Data root; default: the run's, else $VAE_DATA, else data/.", "DIR");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, OptionLimits.Threads);
+    public readonly Option<string> Precision = VaeCli.PrecisionOption();
     public Command Command { get; }
 
     public EvalCli(Func<TextWriter> output, Func<TextWriter> error)
@@ -27,7 +28,7 @@ public sealed class EvalCli
         Run.Required = true;
         Command = new Command("eval", "Evaluate a trained run: test ELBO (nats per datapoint), and log p(x) by importance sampling or by " +
                                       "HMC (Appendix D); writes eval-k<K>.json / eval-hmc-k<K>.json into the run. Progress with ETA goes to stderr.")
-            { Run, Estimator, K, Limit, Data, Threads };
+            { Run, Estimator, K, Limit, Data, Threads, Precision };
         Command.SetAction(p =>
         {
             var o = output();
@@ -35,7 +36,7 @@ public sealed class EvalCli
             int k = est == LogPxEstimator.Hmc && !p.Given(K) ? new AppendixDOptions().Samples : p.GetValue(K);
             var progress = new EvalProgress(error(), live: ReferenceEquals(error(), Console.Error) && !Console.IsErrorRedirected, k,
                                             label: est == LogPxEstimator.Hmc ? "HMC (Appendix D)" : "importance sampling");
-            var r = RunInspection.Evaluate(p.GetValue(Run)!, k, VaeCli.Blas(p.GetValue(Threads)), p.GetValue(Data), p.GetValue(Limit),
+            var r = RunInspection.Evaluate(p.GetValue(Run)!, k, VaeCli.Blas(p.GetValue(Threads), Precisions.Parse(p.GetValue(Precision)!)), p.GetValue(Data), p.GetValue(Limit),
                                            estimator: est, progress: progress.Report);
             progress.Done();
             o.WriteLine($"{r.Dataset} ({r.Variant}), {r.N} test rows: test ELBO {r.TestElbo:F3} ± {r.TestElboStdErr:F3} nats " +

@@ -16,7 +16,8 @@ namespace Vae.Cli;
 /// <summary>A parsed `vae train`: the run's options plus where it goes (ResultsRoot/Experiment/RunId). ChooseStepSize is
 /// true with --preset paper unless --lr is given; Threads = BLAS threads (0 = all processors).</summary>
 public sealed record TrainRequest(TrainOptions Options, string ResultsRoot, string Experiment, string? RunId, bool Resume,
-                                  bool ChooseStepSize, int Threads, string? Preset, bool AllowChange = false);
+                                  bool ChooseStepSize, int Threads, string? Preset, bool AllowChange = false,
+                                  Precision Precision = Precision.Fp32);
 
 /// <summary>The train command.</summary>
 public sealed class TrainCli
@@ -50,6 +51,13 @@ public sealed class TrainCli
     public readonly Option<int> Dz = Opt.Int("--dz", "Latent size Dz (units).", D.Model.Dz, OptionLimits.Dz);
     public readonly Option<string> Hidden = Opt.Text("--hidden", "Encoder hidden sizes, input side first, e.g. 500 or 400,300 (units; " +
         "the decoder mirrors them); default: the dataset's (500, Frey Face 200).", "SIZES");
+    public readonly Option<string> Model = Opt.Choice("--model", "Network family: mlp = the paper's (Appendix C); conv = the TensorFlow " +
+        "CVAE tutorial's convolutional VAE for 28x28 images (conv 32, 64 filters 3x3/2 -> Gaussian latent; dense 7x7x32 -> transposed conv " +
+        "64, 32 3x3/2 -> 1 3x3/1 Bernoulli logits; --hidden sets the two filter counts, default 32,64; --activation defaults to relu); " +
+        "dcgan = a DCGAN on the grey images, not a VAE (Radford et al. 2016; Adam beta1 0.5, lr 2e-4 unless --lr, M = 64 unless --batch, " +
+        "z size 64 unless --dz; it takes only --dataset, --epochs, --max-samples, --batch, --lr, --dz, --seed, --data, --out, --experiment, " +
+        "--run-id and --threads).",
+        "mlp", ["mlp", "conv", "dcgan"]);
     public readonly Option<string> Activation = Opt.Choice("--activation", "Hidden-unit nonlinearity.", Name(D.Model.Activation), Names<Activation>());
     public readonly Option<string> Likelihood = Opt.Choice("--likelihood", "Decoder p(x|z); default: the one matching the variant " +
         "(Bernoulli for binary pixels, Gaussian for grey levels). A mismatch needs --allow-mismatch.", null, Names<Likelihood>());
@@ -81,6 +89,7 @@ public sealed class TrainCli
     public readonly Option<string> Experiment = Opt.Text("--experiment", "Experiment folder under --out; default: the dataset name.", "NAME");
     public readonly Option<string> RunId = Opt.Text("--run-id", "Run folder name; default: a fresh time-stamped id.", "ID");
     public readonly Option<int> Threads = Opt.Int("--threads", "BLAS threads; 0 = all processors.", 0, OptionLimits.Threads);
+    public readonly Option<string> Precision = VaeCli.PrecisionOption();
     public readonly Option<bool> Resume = Opt.Flag("--resume", "Continue the unfinished run --run-id from its last checkpoint (a missing folder starts fresh).");
     public readonly Option<bool> AllowChange = Opt.Flag(RunSegments.AllowChangeOption, "With --resume: accept a resume that changes what the run " +
         "means (a smaller budget than already trained, another BLAS provider); refused otherwise. Recorded in the manifest's segment.");
@@ -92,15 +101,21 @@ public sealed class TrainCli
     {
         Command = new Command("train", "Train a VAE into a run folder (manifest, curve, checkpoints, figures, metrics.json last).")
         {
-            Dataset, Method, TrainLimit, Preset, Variant, Validation, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
+            Dataset, Method, TrainLimit, Preset, Variant, Validation, Model, Dz, Hidden, Activation, Likelihood, AllowMismatch, Estimator, Samples, Batch, Epochs,
             MaxSamples, Optimizer, Lr, Momentum, WeightPrior, Init, InitStd, InitFrom, Seed, EvalEvery, FinalK, EvalLimit, Data, Out,
-            Experiment, RunId, Threads, Resume, AllowChange,
+            Experiment, RunId, Threads, Precision, Resume, AllowChange,
         };
         Command.SetAction(r =>
         {
+            if (r.GetValue(Model) == "dcgan")
+            {
+                var g = BindGan(r);
+                GanRun.Train(g.Options, g.ResultsRoot, g.Experiment, g.RunId, VaeCli.Blas(g.Threads), output());
+                return ExitCodes.Ok;
+            }
             var c = Bind(r);
             var o = output();
-            RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, VaeCli.Blas(c.Threads), o,
+            RunDriver.Train(c.Options, c.ResultsRoot, c.Experiment, c.RunId, VaeCli.Blas(c.Threads, c.Precision), o,
                             c.Resume, c.ChooseStepSize, liveProgress: ReferenceEquals(o, Console.Out) && !Console.IsOutputRedirected,
                             allowChange: c.AllowChange);
             return ExitCodes.Ok;
@@ -112,6 +127,25 @@ public sealed class TrainCli
     {
         var t = new TrainCli(() => TextWriter.Null);
         return t.Bind(VaeCli.ThrowOnErrors(VaeCli.ParseVerb(t.Command, args)));
+    }
+
+    /// <summary>A parsed `vae train --model dcgan`: its options and where the run goes; an option a DCGAN does not use is refused.</summary>
+    public (GanOptions Options, string ResultsRoot, string Experiment, string? RunId, int Threads) BindGan(ParseResult r)
+    {
+        Option[] used = [Model, Dataset, Epochs, MaxSamples, Batch, Lr, Dz, Seed, Data, Out, Experiment, RunId, Threads];
+        var refused = Command.Options.Where(o => !used.Contains(o) && r.Given(o)).Select(o => o.Name).ToList();
+        if (refused.Count > 0)
+            throw new UsageException($"{string.Join(", ", refused)} do(es) not apply to --model dcgan (it takes {string.Join(", ", used.Select(o => o.Name))})");
+        var d = new GanOptions();
+        T Pick<T>(Option<T> opt, T current) => r.Given(opt) ? r.GetValue(opt)! : current;
+        var o = d with
+        {
+            Dataset = r.GetValue(Dataset)!, DataDir = r.GetValue(Data), Epochs = Pick(Epochs, d.Epochs), MaxTrainingSamples = Pick(MaxSamples, d.MaxTrainingSamples),
+            BatchSize = Pick(Batch, d.BatchSize), LearningRate = Pick(Lr, d.LearningRate), Seed = r.Given(Seed) ? r.GetValue(Seed)!.Value : d.Seed,
+            Model = d.Model with { Dz = Pick(Dz, d.Model.Dz) },
+        };
+        try { o.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return (o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Threads));
     }
 
     /// <summary>The run a parsed `vae train` asks for: dataset setup, then preset, then the options typed; validated.</summary>
@@ -142,13 +176,16 @@ public sealed class TrainCli
             },
         };
         var sizes = r.Given(Hidden) ? Opt.Sizes("--hidden", r.GetValue(Hidden)!) : null;
+        bool conv = r.GetValue(Model) == "conv";
+        if (conv) sizes ??= [32, 64];
         o = o with
         {
             Model = o.Model with
             {
                 Dz = Pick(Dz, o.Model.Dz),
                 EncoderHidden = sizes ?? o.Model.EncoderHidden, DecoderHidden = sizes?.Reverse().ToArray() ?? o.Model.DecoderHidden,
-                Activation = r.Given(Activation) ? Enum.Parse<Activation>(r.GetValue(Activation)!, true) : o.Model.Activation,
+                Activation = r.Given(Activation) ? Enum.Parse<Activation>(r.GetValue(Activation)!, true) : conv ? Vae.Core.Numerics.Activation.Relu : o.Model.Activation,
+                Architecture = conv ? Architecture.Conv : o.Model.Architecture,
                 // The likelihood follows a variant typed without --likelihood (grey -> Gaussian), so --variant alone stays consistent.
                 Likelihood = r.Given(Likelihood) ? Enum.Parse<Likelihood>(r.GetValue(Likelihood)!, true)
                            : r.Given(Variant) ? DatasetDefaults.LikelihoodFor(o.Variant) : o.Model.Likelihood,
@@ -159,6 +196,6 @@ public sealed class TrainCli
         if (r.GetValue(Resume) && !r.Given(RunId)) throw new UsageException("--resume needs --run-id (the folder to continue)");
         bool choose = preset is not null && o.Optimizer.Kind == OptimizerKind.Adagrad && !r.Given(Lr);
         return new TrainRequest(o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Resume), choose,
-                                r.GetValue(Threads), preset, r.GetValue(AllowChange));
+                                r.GetValue(Threads), preset, r.GetValue(AllowChange), Precisions.Parse(r.GetValue(Precision)!));
     }
 }

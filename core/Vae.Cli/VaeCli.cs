@@ -13,8 +13,16 @@ namespace Vae.Cli;
 /// <summary>The `vae` command line.</summary>
 public static class VaeCli
 {
-    /// <summary>The one place the CLI picks a BLAS provider: MKL -> OpenBLAS -> managed, or VAE_BLAS; verified on load.</summary>
-    public static IBlas Blas(int threads) => BlasResolver.Create(new BlasOptions(Threads: threads > 0 ? threads : null));
+    /// <summary>The one place the CLI picks a BLAS provider: the calibrated fastest, or VAE_BLAS; verified on load; bf16 where
+    /// the CPU has it, else fp32 labelled in Describe (every manifest and log).</summary>
+    public static IBlas Blas(int threads, Precision precision = Precision.Fp32) =>
+        BlasResolver.Create(new BlasOptions(Threads: threads > 0 ? threads : null, Precision: precision));
+
+    /// <summary>`--precision fp32|bf16`, the same option on every verb that computes.</summary>
+    public static Option<string> PrecisionOption() => Opt.Choice("--precision", "GEMM arithmetic: fp32, or bf16 = bf16 inputs with fp32 " +
+        "accumulation (oneDNN; parameters, optimizer state and sums stay fp32/fp64). On a CPU without AVX512_BF16 bf16 runs fp32 and " +
+        "the manifest and log say so (VAE_BF16=emulate: bf16 rounding emulated on the fp32 GEMM, slow, for accuracy checks).",
+        "fp32", Precisions.Names);
 
     /// <summary>The root command with every verb; output and error writers are fixed per call (tests pass StringWriters).</summary>
     public static RootCommand Create(TextWriter output, TextWriter error)

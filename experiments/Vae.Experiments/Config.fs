@@ -1,5 +1,5 @@
 // One sweep point's configuration: the F# face of the core's TrainOptions (typed with the core's own enums, mapped
-// onto TrainOptions and back), its canonical text and run id, seed replication, and the two budgets.
+// onto TrainOptions and back), its canonical text and run id, seed replication, and the budgets (quick, default, double, full).
 // Must not: run anything or know about folders. The schema is the core's: no field here has a meaning of its own.
 namespace Vae.Experiments
 
@@ -42,6 +42,12 @@ type Config =
       Estimator: Estimator
       Optimizer: Optimizer
       LearningRate: float
+      /// The paper's step-size selection (Sec. 5) for Adagrad runs: the step is chosen from {0.01, 0.02, 0.1} by the
+      /// training bound of the first 200 steps (the core's Presets.ChooseAdagradStepSize), LearningRate is then only the
+      /// starting candidate; the chosen step is recorded in the run's manifest and metrics. The baseline sets it, so
+      /// `{ baseline with Optimizer = Optimizer.Adam }` trains Adam at LearningRate: it applies to Adagrad only
+      /// (Config.selectsStepSize), and enters the run id only then.
+      SelectStepSize: bool
       /// Minibatch size M.
       BatchSize: int
       /// The paper's weight decay: a N(0, I) prior on the parameters, scaled per datapoint.
@@ -51,6 +57,9 @@ type Config =
       InitStd: float
       /// Training budget in training samples seen (the x-axis of the paper's Fig. 2).
       TrainSamples: int64
+      /// Curve points: 0 = 10 evenly spaced; k > 0 = k per decade of training samples from 10^5 (or a tenth of the
+      /// budget, if smaller) to the budget, log-spaced as the paper's Fig. 2 axis.
+      CurvePerDecade: int
       /// Importance samples K for the final log p(x) estimate; 0 skips it.
       EvalK: int
       /// Test points (the first N) of the final evaluation: ELBO, log p(x), active units; 0 = the whole test set.
@@ -65,12 +74,25 @@ type Budget =
       EvalPoints: int }
 
 module Budget =
-    /// Default: sweep-dz's 20 points finish in about 75 s on 2 quiet cores (2 MNIST epochs per point, ~8 s each with
-    /// one MKL thread, two points at a time; final evaluation with K=100 on the first 1000 test points).
-    let quick = { Name = "quick"; TrainSamples = 120_000L; EvalK = 100; EvalPoints = 1000 }
+    /// Smoke runs (--quick): 30,000 training samples per point, K=20 on the first 200 test points. Numbers from it
+    /// only show that everything runs; they are not results.
+    let quick = { Name = "quick"; TrainSamples = 30_000L; EvalK = 20; EvalPoints = 200 }
+
+    /// The default: 120,000 samples (2 MNIST epochs) after the step-size selection (3 x 200 steps). Sized so that
+    /// sweep-dz's 20 configurations x 3 seeds need about 1,460 CPU-seconds by the per-step CPU time measured on the
+    /// shared 2-vCPU AVX2 host (MNIST ~17 ms, Frey Face ~5 ms per step with one MKL thread, under load): ~12 minutes on
+    /// 2 busy cores, less on quiet ones (README). Final evaluation: K=100 on the first 1000 test points (all of Frey
+    /// Face's 200).
+    let standard = { Name = "default"; TrainSamples = 120_000L; EvalK = 100; EvalPoints = 1000 }
+
+    /// Twice the default's training samples (--budget double): the check that the default's conclusion holds.
+    let doubled = { standard with Name = "double"; TrainSamples = 2L * standard.TrainSamples }
 
     /// The paper's budget: 10^8 training samples (the end of Fig. 2's x-axis), K=5000 on the whole test set.
     let full = { Name = "full"; TrainSamples = 100_000_000L; EvalK = 5000; EvalPoints = 0 }
+
+    /// Every budget by name (--budget NAME).
+    let all = [ quick; standard; doubled; full ]
 
 module Config =
     /// Bump when the meaning of a field changes, so old results are not mistaken for new ones.
@@ -81,7 +103,7 @@ module Config =
     let curvePoints = 10L
 
     /// The paper's MNIST setting (Sec. 5, App. C): 784-500-20, tanh, M=100, L=1, estimator B, Adagrad with a
-    /// global step from {0.01, 0.02, 0.1} (0.02 here), weight prior N(0, I), init N(0, 0.01^2); quick budget.
+    /// global step chosen from {0.01, 0.02, 0.1} per run, weight prior N(0, I), init N(0, 0.01^2); default budget.
     let baseline =
         { Dataset = "mnist"
           Method = Method.Aevb
@@ -95,13 +117,15 @@ module Config =
           Estimator = Estimator.B
           Optimizer = Optimizer.Adagrad
           LearningRate = 0.02
+          SelectStepSize = true
           BatchSize = 100
           WeightPrior = true
           Init = InitScheme.Normal
           InitStd = 0.01
-          TrainSamples = Budget.quick.TrainSamples
-          EvalK = Budget.quick.EvalK
-          EvalPoints = Budget.quick.EvalPoints
+          TrainSamples = Budget.standard.TrainSamples
+          CurvePerDecade = 0
+          EvalK = Budget.standard.EvalK
+          EvalPoints = Budget.standard.EvalPoints
           Seed = 1 }
 
     /// Applies a budget's training length and evaluation effort.
@@ -146,6 +170,9 @@ module Config =
     /// Shortest round-trip text of a float, independent of the machine's culture.
     let num (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
 
+    /// Whether a run of c chooses its step by the paper's selection (Adagrad runs with SelectStepSize).
+    let selectsStepSize (c: Config) = c.SelectStepSize && c.Optimizer = Optimizer.Adagrad
+
     /// Every field, in a fixed order, as key=value pairs: the source of the run id.
     let fields (c: Config) : (string * string) list =
         [ "dataset", c.Dataset
@@ -169,6 +196,8 @@ module Config =
         // Fields added later appear only when not at their default, so every earlier run id stays valid.
         @ (if c.Method <> Method.Aevb then [ "method", TrainingMethods.Label c.Method ] else [])
         @ (if c.TrainLimit <> 0 then [ "train_limit", string c.TrainLimit ] else [])
+        @ (if selectsStepSize c then [ "lr_select", "paper" ] else [])
+        @ (if c.CurvePerDecade <> 0 then [ "curve_per_decade", string c.CurvePerDecade ] else [])
 
     /// Canonical text: schema version then every field; equal configs give equal text on any machine.
     let canonical (c: Config) =
@@ -183,10 +212,9 @@ module Config =
     let runId (c: Config) =
         let slug =
             sprintf "%s-dz%d-L%d-%s-%s-lr%s-s%d" c.Dataset c.Dz c.L (name c.Estimator) (name c.Optimizer)
-                (num c.LearningRate) c.Seed
+                (if selectsStepSize c then "sel" else num c.LearningRate) c.Seed
         slug + "-" + hash c
 
-    /// Clear errors for settings no run can use, naming the field and the value found.
     /// Clear errors for settings no run can use, naming the field and the value found. The rules and messages are the
     /// core's (Vae.Core.Inputs: the same limits `vae train` applies); the canonical text says which point it was.
     let validate (c: Config) =
@@ -209,6 +237,7 @@ module Config =
         chk "EvalPoints" (float c.EvalPoints) (limit "eval-limit")
         chk "Seed" (float c.Seed) (Vae.Core.Inputs.Limit(0.0, float Int32.MaxValue))
         chk "TrainLimit" (float c.TrainLimit) (Vae.Core.Inputs.Limit(0.0, float Int32.MaxValue))
+        chk "CurvePerDecade" (float c.CurvePerDecade) (Vae.Core.Inputs.Limit(0.0, 100.0))
         c
 
     /// The core's options for a config on data of dimension d (the one mapping F# -> C#). The decoder mirrors
@@ -239,7 +268,10 @@ module Config =
             Init = c.Init,
             InitStd = float32 c.InitStd,
             Seed = uint64 c.Seed,
-            EvalEverySamples = max m (c.TrainSamples / curvePoints / m * m),
+            EvalEverySamples =
+                (if c.CurvePerDecade > 0 then max m (min 100_000L (c.TrainSamples / 10L) / m * m)
+                 else max m (c.TrainSamples / curvePoints / m * m)),
+            EvalPerDecade = c.CurvePerDecade,
             FinalK = c.EvalK,
             EvalLimit = c.EvalPoints)
             .Validate()
@@ -265,12 +297,16 @@ module Config =
           Estimator = o.Estimator
           Optimizer = o.Optimizer.Kind
           LearningRate = o.Optimizer.LearningRate
+          // A run's options hold the step it trained with; whether it was chosen by the paper's selection is the
+          // manifest's StepSize record, not an option.
+          SelectStepSize = false
           BatchSize = o.BatchSize
           WeightPrior = o.Optimizer.WeightPrior = 1.0
           Init = o.Init
           // The float32's shortest text, so 0.01f reads back as 0.01, not 0.009999999776.
           InitStd = Double.Parse(o.InitStd.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)
           TrainSamples = o.MaxTrainingSamples
+          CurvePerDecade = o.EvalPerDecade
           EvalK = o.FinalK
           EvalPoints = o.EvalLimit
           Seed = int o.Seed }

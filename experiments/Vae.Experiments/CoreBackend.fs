@@ -85,7 +85,9 @@ module CoreBackend =
         let blas = BlasResolver.Create(BlasOptions(provider, Nullable ctx.BlasThreads))
         Directory.CreateDirectory ctx.Dir |> ignore
         use log = new LineWriter($"       {RunStore.fileName ctx.Dir}: ", ctx.Log)
-        try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true, cancel = cancel)
+        try RunDriver.Train(options, data, RunFolder.Open ctx.Dir, blas, log, resume = true, cancel = cancel,
+                            // the paper's Adagrad step-size selection before training (a resumed run keeps its choice)
+                            chooseStepSize = Config.selectsStepSize cfg)
         finally
             match blas with
             | :? IDisposable as d -> d.Dispose() // the managed provider's worker threads

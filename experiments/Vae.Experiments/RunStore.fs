@@ -47,7 +47,9 @@ type FinishedRun =
       Command: string
       /// The commit of the code that trained it (the manifest's environment, found by the core's GitCommit).
       GitCommit: string
-      Backend: string }
+      Backend: string
+      /// Options' learning rate was chosen by the paper's step-size selection (the manifest's StepSize record).
+      SelectedStepSize: bool }
 
 module RunStore =
     let ManifestFile = RunFolder.ManifestFile
@@ -153,6 +155,15 @@ module RunStore =
         let path = Path.Combine(dir, CurveFile)
         if File.Exists path then Some(CurveCsv.Read path) else None
 
+    /// The curve of a run folder as the core's CurvePoints, in file order (empty when the folder has none).
+    let curvePoints (dir: string) : CurvePoint list =
+        match curveRows dir with
+        | None -> []
+        | Some c ->
+            let s, e, st, sec = c.Column "samples", c.Column "epoch", c.Column "step", c.Column "seconds"
+            let tr, te = c.Column "train_elbo", c.Column "test_elbo"
+            [ for i in 0 .. c.Rows.Count - 1 -> CurvePoint(int64 s[i], int e[i], int64 st[i], sec[i], tr[i], te[i]) ]
+
     /// The curve of a run folder as a frame, read by the core's CurveCsv: one row per point, one column per field
     /// of the file (samples, epoch, step, seconds, train_elbo, test_elbo; NaN where not evaluated). Empty when the
     /// folder has no curve.
@@ -213,7 +224,8 @@ module RunStore =
             |> Option.orElse (text env "CommandLine" |> Option.map (fun c -> "vae " + commandOf (c.Split(' ') |> List.ofArray |> List.skip 1)))
             |> Option.defaultValue "unknown"
           GitCommit = text env "GitCommit" |> Option.defaultValue GitCommit.Unknown
-          Backend = text point "backend" |> Option.orElse (text manifest "Backend") |> Option.defaultValue "vae" }
+          Backend = text point "backend" |> Option.orElse (text manifest "Backend") |> Option.defaultValue "vae"
+          SelectedStepSize = not (isNull manifest["StepSize"]) }
 
     /// True unless the run's manifest names another kind of run ("Kind": the sample-quality classifier, a DCGAN), whose
     /// metrics.json is not a VAE's TrainResult: tables and the report leave those out.

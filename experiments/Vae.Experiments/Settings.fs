@@ -50,9 +50,19 @@ module Settings =
     /// Folders through the core's validation layer: an existing FIFO, device or file is refused, a missing folder is fine.
     let private folder (source: string) (s: string) = FileKinds.RequireFolderOrMissing(source, s)
 
+    /// A budget by its name (--budget NAME), with an error listing the names.
+    let private budgetNamed (source: string) (s: string) =
+        match Budget.all |> List.tryFind (fun b -> b.Name = s) with
+        | Some b -> b
+        | None ->
+            let names = Budget.all |> List.map (fun b -> b.Name) |> String.concat ", "
+            raise (InputException(source, $"{source} '{s}': expected one of {names}"))
+
     type private Parser =
         { Root: Command
           Full: Option<bool>
+          Quick: Option<bool>
+          Budget: Option<Budget>
           Shard: Option<int * int>
           Parallel: Option<int>
           BlasThreads: Option<int>
@@ -72,7 +82,9 @@ module Settings =
         o
 
     let private parser () =
-        let full = Option<bool>("--full", Description = "The paper's budget: 10^8 training samples per point, final log p(x) with K=5000 on the whole test set; default: a quick budget (120,000 samples per point, K=100 on the first 1,000 test points). Env VAE_FULL=1.")
+        let full = Option<bool>("--full", Description = "The paper's budget: 10^8 training samples per point, final log p(x) with K=5000 on the whole test set; default: 120,000 samples per point, K=100 on the first 1,000 test points. Env VAE_FULL=1.")
+        let quick = Option<bool>("--quick", Description = "Smoke-run budget: 30,000 samples per point, K=20 on the first 200 test points (its numbers are not results).")
+        let budget = Option<Budget>("--budget", Description = "Budget by name: quick | default | double (twice the default's samples) | full; --quick / --full are short for it.", HelpName = "NAME") |> checkedBy budgetNamed
         let shard = Option<int * int>("--shard", Description = "Run only every n-th point of the grid, starting at the i-th (1 <= i <= n); default: all points. Env VAE_SHARD.", HelpName = "i/n") |> checkedBy parseShard
         let par = Option<int>("--parallel", Description = "Points trained at once (points); default: one per core, or cores / --blas-threads. Env VAE_PARALLEL.", HelpName = "N") |> checkedBy positive
         let threads = Option<int>("--blas-threads", [| "--threads" |], Description = "BLAS threads per point (threads); default: cores / --parallel, else 1. Env VAE_BLAS_THREADS.", HelpName = "N") |> checkedBy positive
@@ -82,8 +94,8 @@ module Settings =
         let dry = Option<bool>("--dry-run", Description = "Print the plan (points, budget, folders) and stop.")
         // A plain Command as the root: its name is what the usage line shows (fsi itself answers a bare --help).
         let root = Command("experiments/<script>.fsx", "Options of every experiment script: dotnet fsi experiments/<script>.fsx [options] (before --help put --, which fsi would answer itself); bad input exits 2.")
-        for o in [ full :> Option; shard; par; threads; seeds; results; data; dry; Help.HelpOption() ] do root.Options.Add o
-        { Root = root; Full = full; Shard = shard; Parallel = par; BlasThreads = threads; Results = results; Data = data; Seeds = seeds; DryRun = dry }
+        for o in [ full :> Option; quick; budget; shard; par; threads; seeds; results; data; dry; Help.HelpOption() ] do root.Options.Add o
+        { Root = root; Full = full; Quick = quick; Budget = budget; Shard = shard; Parallel = par; BlasThreads = threads; Results = results; Data = data; Seeds = seeds; DryRun = dry }
 
     let private invoke (r: ParseResult) =
         use w = new StringWriter()
@@ -142,7 +154,18 @@ module Settings =
             match r.GetResult o with
             | null -> envNonEmpty envName |> Option.map (fromEnv envName)
             | res -> Some(res.GetValueOrDefault<'T>())
-        let full = flag p.Full || (envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true"))
+        let budget =
+            match [ if flag p.Quick then yield "--quick", Budget.quick
+                    if flag p.Full then yield "--full", Budget.full
+                    match r.GetResult p.Budget with
+                    | null -> ()
+                    | res -> yield "--budget", res.GetValueOrDefault<Budget>() ] with
+            | [ (_, b) ] -> b
+            | [] when envNonEmpty "VAE_FULL" |> Option.exists (fun v -> v = "1" || v = "true") -> Budget.full
+            | [] -> Budget.standard
+            | many ->
+                let given = many |> List.map fst |> String.concat ", "
+                raise (Input.Error(fst many.Head, $"{given}: give one budget only\n{hint}"))
         let par, threads =
             match pick p.Parallel "VAE_PARALLEL" positive, pick p.BlasThreads "VAE_BLAS_THREADS" positive with
             | Some p, Some t -> p, t
@@ -154,7 +177,7 @@ module Settings =
           Shard = pick p.Shard "VAE_SHARD" parseShard
           Parallel = par
           BlasThreads = threads
-          Budget = if full then Budget.full else Budget.quick
+          Budget = budget
           Seeds = pick p.Seeds "VAE_SEEDS" positive
           DryRun = flag p.DryRun }
 

@@ -24,6 +24,12 @@ module Tables =
             | :? JsonObject as o -> o
             | _ -> failwith $"{r.Dir}: options do not serialize to a JSON object"
         for k in [ "Seed"; "Estimator"; "Method"; "DataDir" ] do o.Remove k |> ignore
+        // With the paper's step-size selection each run (seed, estimator) picks its own Adagrad step: the step is a
+        // result of the setting, not part of it.
+        if r.SelectedStepSize then
+            match o["Optimizer"] with
+            | :? JsonObject as opt -> opt.Remove "LearningRate" |> ignore
+            | _ -> ()
         r.Experiment + "|" + o.ToJsonString()
 
     /// The series a run belongs to in a comparison: its estimator (A or B) for AEVB, else its method (wake-sleep,
@@ -58,6 +64,7 @@ module Tables =
         add "Command" (rs |> List.map (fun r -> r.Command))
         add "GitCommit" (rs |> List.map (fun r -> r.GitCommit))
         add "Backend" (rs |> List.map (fun r -> r.Backend))
+        add "StepSizeSelected" (rs |> List.map (fun r -> r.SelectedStepSize))
         f
 
     /// Curves as one frame: every curve point of every run (the fields of curve.csv, read by the core's CurveCsv;
@@ -119,7 +126,8 @@ module Tables =
                       (r.GetAs<string> "Dataset", r.GetAs<string> "Variant", r.GetAs<int> "Dz", r.GetAs<int> "L", optimizer, r.GetAs<float> "LearningRate", s),
                       [ "dataset/variant", box (r.GetAs<string> "Dataset" + "/" + r.GetAs<string> "Variant")
                         "Dz", box (r.GetAs<int> "Dz"); "L", box (r.GetAs<int> "L"); "optimizer", box optimizer
-                        "lr", box (r.GetAs<float> "LearningRate"); "epochs", box (r.GetAs<float> "Epochs")
+                        // A chosen step differs between runs of the setting (results.csv has each run's).
+                        "lr", box (if r.GetAs<bool> "StepSizeSelected" then nan else r.GetAs<float> "LearningRate"); "epochs", box (r.GetAs<float> "Epochs")
                         "seeds", box (min x.N y.N)
                         $"{a} mean", box x.Mean; $"{a} sd", box x.Sd; $"{a} low", box x.Low; $"{a} high", box x.High
                         $"{b} mean", box y.Mean; $"{b} sd", box y.Sd; $"{b} low", box y.Low; $"{b} high", box y.High
@@ -151,7 +159,7 @@ module Tables =
                   let g (c: string) = match r.TryGetAs<float> c with OptionalValue.Present v -> v | _ -> nan
                   k,
                   [ "dataset/variant", box (r.GetAs<string> "dataset/variant"); "Dz", box (r.GetAs<int> "Dz"); "L", box (r.GetAs<int> "L")
-                    "optimizer", r.["optimizer"]; "lr", box (g "lr"); "epochs", box (g "epochs"); "seeds", box (r.GetAs<int> "seeds")
+                    "optimizer", r.["optimizer"]; "lr", (if Double.IsFinite (g "lr") then box (g "lr") else box "chosen per run"); "epochs", box (g "epochs"); "seeds", box (r.GetAs<int> "seeds")
                     a, box (meanSd (g $"{a} mean") (g $"{a} sd") (g $"{a} low") (g $"{a} high"))
                     b, box (meanSd (g $"{b} mean") (g $"{b} sd") (g $"{b} low") (g $"{b} high"))
                     $"{a} − {b}",

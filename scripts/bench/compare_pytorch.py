@@ -107,8 +107,10 @@ def parse_vae(a):
     ep = [l for l in text.splitlines() if l.startswith("epoch ")]
     m = re.search(r"test ELBO (-?[0-9.]+) nats.*interval ([0-9.]+) s = steps ([0-9.]+) \(waiting for batches ([0-9.]+)\) "
                   r"\+ test ELBO ([0-9.]+)", ep[-1] if ep else "")
+    label = re.search(r"; precision: (.*)$", text.splitlines()[0] if text else "")  # what ran, when bf16 was asked for
     base = {"system": "vae", "provider": a.provider, "precision": a.precision, "threads": a.threads,
-            "provider_described": blas.group(1).strip() if blas else a.provider}
+            "provider_described": blas.group(1).strip() if blas else a.provider,
+            "precision_ran": label.group(1).strip() if label else a.precision}
     if not m:
         print(json.dumps({**base, "status": "no epoch timing line in the log"}))
         return
@@ -153,10 +155,11 @@ def table(path):
         r = best[key]
         desc = " ".join(r.get("provider_described", key[1]).split()[:3]).rstrip(";")
         name = "PyTorch " + r.get("version", "") if key[0] == "pytorch" else f"vae {key[1]}: {desc}"
+        prec = key[2] if "ran fp32" not in r.get("precision_ran", "") else f"{key[2]} requested, ran fp32"
         if r.get("status") != "ok":
-            print(f"| {name} | {key[2]} | {key[3]} | {r.get('status')} | | | | |")
+            print(f"| {name} | {prec} | {key[3]} | {r.get('status')} | | | | |")
             continue
-        print(f"| {name} | {key[2]} | {key[3]} | {r['epoch_s']:.2f} | {r['train_s']:.2f} | {r['eval_s']:.2f} | "
+        print(f"| {name} | {prec} | {key[3]} | {r['epoch_s']:.2f} | {r['train_s']:.2f} | {r['eval_s']:.2f} | "
               f"{ratio(r, t32)} | {ratio(r, t16)} |")
 
 

@@ -8,8 +8,8 @@ open Vae.Experiments
 // Every field set explicitly, so a change of the baseline's defaults cannot move this golden value.
 let explicitConfig =
     { Dataset = "frey-face"; Method = Method.Aevb; TrainLimit = 0; Variant = DataVariant.Grey; Likelihood = Likelihood.Gaussian; Hidden = [ 200; 100 ]
-      Activation = Activation.Relu; Dz = 5; L = 3; Estimator = Estimator.A; Optimizer = Optimizer.Adam; LearningRate = 0.001
-      BatchSize = 50; WeightPrior = false; Init = InitScheme.XavierUniform; InitStd = 0.05; TrainSamples = 12345L; EvalK = 10
+      Activation = Activation.Relu; Dz = 5; L = 3; Estimator = Estimator.A; Optimizer = Optimizer.Adam; LearningRate = 0.001; SelectStepSize = false
+      BatchSize = 50; WeightPrior = false; Init = InitScheme.XavierUniform; InitStd = 0.05; TrainSamples = 12345L; CurvePerDecade = 0; EvalK = 10
       EvalPoints = 0; Seed = 7 }
 
 [<Tests>]
@@ -42,12 +42,16 @@ let tests =
                   "lr", { c with LearningRate = 0.0011 }; "m", { c with BatchSize = 51 }
                   "weight_prior", { c with WeightPrior = true }; "init", { c with Init = InitScheme.Normal }
                   "init_std", { c with InitStd = 0.01 }
-                  "train_samples", { c with TrainSamples = 12346L }; "eval_k", { c with EvalK = 11 }
+                  "train_samples", { c with TrainSamples = 12346L }; "curve_per_decade", { c with CurvePerDecade = 4 }; "eval_k", { c with EvalK = 11 }
                   "eval_points", { c with EvalPoints = 1 }; "seed", { c with Seed = 8 } ]
             let variants =
                 variants @ [ "method", { c with Method = Method.WakeSleep }; "train_limit", { c with TrainLimit = 1000 } ]
-            // method and train_limit are listed only away from their defaults (AEVB, 0), keeping earlier run ids.
-            Expect.equal variants.Length ((Config.fields c).Length + 2) "one variation per field"
+            // method, train_limit, lr_select and curve_per_decade are listed only away from their defaults (AEVB, 0,
+            // no selection, 10 even points), keeping earlier run ids.
+            Expect.equal variants.Length ((Config.fields c).Length + 3) "one variation per field"
+            // lr_select: the paper's selection, which applies to Adagrad runs only (c is an Adam config).
+            let g = { c with Optimizer = Optimizer.Adagrad }
+            Expect.notEqual (Config.runId { g with SelectStepSize = true }) (Config.runId g) "changing lr_select must change the id"
             for (name, v) in variants do
                 Expect.notEqual (Config.runId v) (Config.runId c) $"changing {name} must change the id"
         }
@@ -88,6 +92,15 @@ let tests =
             let msg2 =
                 try Config.validate { Config.baseline with LearningRate = -0.1 } |> ignore; "" with e -> e.Message
             Expect.stringStarts msg2 "LearningRate: -0.1 is out of range" "message names the learning rate"
+            let adam = { Config.baseline with Optimizer = Optimizer.Adam; LearningRate = 0.001 }
+            Expect.isFalse (Config.selectsStepSize (Config.validate adam)) "the selection is Adagrad's: Adam trains at its LearningRate"
+            Expect.equal (Config.runId adam) (Config.runId { adam with SelectStepSize = false }) "and its run id does not mention it"
+        }
+
+        test "The_baseline_selects_the_paper_step_size_and_its_run_id_says_so" {
+            Expect.isTrue Config.baseline.SelectStepSize "sweeps choose the Adagrad step as the paper did"
+            Expect.stringContains (Config.runId Config.baseline) "-adagrad-lrsel-" "readable id"
+            Expect.notEqual (Config.runId Config.baseline) (Config.runId { Config.baseline with SelectStepSize = false }) "fixed vs chosen"
         }
 
         test "Bad_config_fields_are_refused_by_the_cores_validation_layer_naming_the_field" {
@@ -137,7 +150,7 @@ let tests =
             let configs =
                 [ explicitConfig; Config.baseline; Config.forDataset "frey-face" Config.baseline
                   { explicitConfig with Init = InitScheme.TorchUniform; InitStd = 0.01; WeightPrior = true; Hidden = [ 7 ]; Activation = Activation.Softplus }
-                  { explicitConfig with Method = Method.WakeSleep; TrainLimit = 1000 } ]
+                  { explicitConfig with Method = Method.WakeSleep; TrainLimit = 1000 }; { explicitConfig with CurvePerDecade = 4 } ]
             for c in configs do
                 let o = Config.toTrainOptions 560 None c
                 let json = System.Text.Json.JsonSerializer.Serialize(o, Vae.Core.IO.RunFolder.JsonOptions)
@@ -145,7 +158,9 @@ let tests =
                 let back = System.Text.Json.JsonSerializer.Deserialize<Vae.Core.Training.TrainOptions>(json, Vae.Core.IO.RunFolder.JsonOptions)
                 match back with
                 | null -> failwith "no options read back"
-                | back -> Expect.equal (Config.ofTrainOptions back) c $"round trip of {Config.canonical c}"
+                // The options hold the step a run trains with; the paper's selection (SelectStepSize) is the run's
+                // manifest record (StepSize), not an option, so it reads back as false.
+                | back -> Expect.equal (Config.ofTrainOptions back) { c with SelectStepSize = false } $"round trip of {Config.canonical c}"
         }
 
         test "Options_a_config_cannot_express_are_refused_naming_the_field" {

@@ -14,7 +14,7 @@ open Vae.Experiments.Tests.Fakes
 
 let tiny =
     { Config.baseline with
-        Dataset = "synthetic"; Hidden = [ 16 ]; Dz = 2; BatchSize = 20; Optimizer = Optimizer.Adam; LearningRate = 0.003
+        Dataset = "synthetic"; Hidden = [ 16 ]; Dz = 2; BatchSize = 20; Optimizer = Optimizer.Adam; LearningRate = 0.003; SelectStepSize = false
         TrainSamples = 4000L; EvalK = 10; EvalPoints = 50 }
 
 let ctx dir = { Dir = dir; DataDir = None; BlasThreads = 1; Progress = ignore; Log = ignore }
@@ -26,7 +26,7 @@ let tests =
             let c =
                 { Config.baseline with
                     Dataset = "frey-face"; Variant = DataVariant.Grey; Likelihood = Likelihood.Gaussian; Hidden = [ 200; 100 ]
-                    Activation = Activation.Relu; Dz = 5; L = 3; Estimator = Estimator.A; Optimizer = Optimizer.Sgd; LearningRate = 0.05
+                    Activation = Activation.Relu; Dz = 5; L = 3; Estimator = Estimator.A; Method = Method.WakeSleep; Optimizer = Optimizer.Sgd; LearningRate = 0.05; SelectStepSize = false
                     BatchSize = 50; WeightPrior = false; Init = InitScheme.XavierUniform; InitStd = 0.2; TrainSamples = 10_000L
                     EvalK = 7; EvalPoints = 30; Seed = 9 }
             let o = Config.toTrainOptions 560 (Some "dd") c
@@ -37,6 +37,7 @@ let tests =
             Expect.equal (o.Optimizer.Kind, o.Optimizer.LearningRate, o.Optimizer.WeightPrior) (OptimizerKind.Sgd, 0.05, 0.0) "optimizer"
             Expect.equal (o.Init, o.InitStd, o.Seed, o.FinalK, o.EvalLimit) (InitScheme.XavierUniform, 0.2f, 9UL, 7, 30) "init, seed, eval"
             Expect.equal o.EvalEverySamples 1000L "10 curve points"
+            Expect.equal o.Method TrainingMethod.WakeSleep "method"
             let p = Config.toTrainOptions 784 None Config.baseline
             Expect.equal (p.Optimizer.Kind, p.Optimizer.LearningRate, p.Optimizer.WeightPrior, p.Init, p.InitStd)
                 (OptimizerKind.Adagrad, 0.02, 1.0, InitScheme.Normal, 0.01f) "the baseline is the paper's setting"
@@ -68,6 +69,19 @@ let tests =
             Expect.equal o.Samples 4100L "trained to the budget"
             Expect.floatClose Accuracy.high o.Epochs 10.25 "fractional epochs"
             Expect.floatClose Accuracy.high (RunStore.read tmp.Path).Result.Epochs 10.25 "as metrics.json stores them"
+        }
+
+        test "A_sweep_point_with_step_size_selection_trains_with_the_chosen_paper_step_and_records_the_trials" {
+            use tmp = new TempDir()
+            let c = { tiny with Optimizer = Optimizer.Adagrad; LearningRate = 0.02; SelectStepSize = true; TrainSamples = 2000L }
+            let o = CoreBackend.run (ctx tmp.Path) c
+            let json (f: string) = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(tmp.Path, f))).RootElement
+            let chosen = (json "metrics.json").GetProperty("LearningRate").GetDouble()
+            Expect.contains [ 0.01; 0.02; 0.1 ] chosen "trained with one of the paper's candidates"
+            let step = (json "manifest.json").GetProperty("StepSize")
+            Expect.equal (step.GetProperty("Chosen").GetDouble()) chosen "the manifest records the chosen step"
+            Expect.equal (step.GetProperty("Trials").GetArrayLength()) 3 "one trial per candidate"
+            Expect.isTrue (System.Double.IsFinite o.TestElbo) "finite result"
         }
 
         test "The_same_config_trains_to_identical_numbers_with_the_managed_provider_on_any_thread" {

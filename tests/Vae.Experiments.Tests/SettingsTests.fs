@@ -31,10 +31,15 @@ let tests =
             Expect.stringContains (message (fun () -> parse [] [ "VAE_SHARD", "5/2" ])) "VAE_SHARD '5/2'" "names the variable"
         }
 
-        test "Full_flag_selects_the_papers_budget_and_default_is_quick" {
+        test "Budgets_full_quick_and_by_name_default_is_the_standard_one" {
             Expect.equal (parse [ "--full" ] []).Budget Budget.full "--full"
-            Expect.equal (parse [] []).Budget Budget.quick "default"
+            Expect.equal (parse [ "--quick" ] []).Budget Budget.quick "--quick"
+            Expect.equal (parse [] []).Budget Budget.standard "default"
+            Expect.equal (parse [ "--budget"; "double" ] []).Budget Budget.doubled "--budget double"
+            Expect.equal Budget.doubled.TrainSamples (2L * Budget.standard.TrainSamples) "double is twice the default"
             Expect.equal (parse [] [ "VAE_FULL", "1" ]).Budget Budget.full "VAE_FULL=1"
+            Expect.stringContains (message (fun () -> parse [ "--budget"; "huge" ] [])) "--budget 'huge': expected one of quick, default, double, full" "bad name"
+            Expect.stringContains (message (fun () -> parse [ "--quick"; "--full" ] [])) "give one budget only" "two budgets"
         }
 
         test "Parallel_points_share_the_cores_between_them" {
@@ -61,9 +66,9 @@ let tests =
         test "Help_lists_every_option_with_a_description_and_is_not_an_error" {
             let text =
                 try parse [ "--help" ] [] |> ignore; "" with HelpRequested t -> t
-            for o in [ "--full"; "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data"; "--dry-run" ] do
+            for o in [ "--full"; "--quick"; "--budget"; "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data"; "--dry-run" ] do
                 Expect.stringContains text o $"help lists {o}"
-            Expect.stringContains text "default: a quick budget" "states the default budget"
+            Expect.stringContains text "default: 120,000 samples per point" "states the default budget"
             Expect.equal text Settings.usage "the usage text is the help"
         }
 

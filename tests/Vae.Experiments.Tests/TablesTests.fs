@@ -14,7 +14,7 @@ let run (est: Estimator) (dz: int) (seed: int) (testElbo: float) (logPx: float) 
     // 300,000 samples of a 60,000-row training set: 5 epochs.
     let r = CoreBackend.resultOf c 784 60_000 (testElbo + 1.5) testElbo logPx 0.1 dz 12.345 "fake"
     { Experiment = "sweep-dz"; RunId = $"mnist-dz{dz}-{est}-s{seed}"; Dir = ""; Options = Config.toTrainOptions 784 None c; Result = r
-      Command = "dotnet fsi experiments/sweep-dz.fsx"; GitCommit = "0123456789abcdef0123456789abcdef01234567"; Backend = "fake" }
+      Command = "dotnet fsi experiments/sweep-dz.fsx"; GitCommit = "0123456789abcdef0123456789abcdef01234567"; Backend = "fake"; SelectedStepSize = false }
 
 [<Tests>]
 let tests =

@@ -57,6 +57,7 @@ public static class ModelWeights
             ["likelihood"] = spec.Likelihood.ToString(), ["activation"] = spec.Activation.ToString(),
             ["sigmoid_mean"] = spec.SigmoidMean ? "true" : "false",
         };
+        if (spec.Architecture != Architecture.Mlp) m["architecture"] = spec.Architecture.ToString(); // absent = Mlp (older files)
         if (extra != null) foreach (var (k, v) in extra) m.TryAdd(k, v);
         return m;
     }
@@ -84,6 +85,7 @@ public static class ModelWeights
                 Likelihood = Enum.Parse<Likelihood>(Get("likelihood"), ignoreCase: true),
                 Activation = Enum.Parse<Activation>(Get("activation"), ignoreCase: true),
                 SigmoidMean = bool.Parse(Get("sigmoid_mean")),
+                Architecture = meta.TryGetValue("architecture", out var a) ? Enum.Parse<Architecture>(a, ignoreCase: true) : Architecture.Mlp,
             }.Validate();
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)

@@ -37,12 +37,15 @@ public sealed class Evaluator
     readonly int _batch, _kChunk, _dz, _d;
     readonly float[] _eps;      // [kChunk, batch, Dz]
     readonly double[] _max, _sum; // [batch] running log-sum-exp state per datapoint
+    const int ConvRows = 500;
 
     /// <summary>Evaluates in minibatches of <paramref name="batch"/> datapoints and chunks of <paramref name="kChunk"/> samples,
     /// so memory stays bounded for any K (decoder rows = batch * kChunk).</summary>
     public Evaluator(ModelSpec spec, IBlas blas, int batch = 100, int kChunk = 50)
     {
         if (batch <= 0 || kChunk <= 0) throw new ArgumentException($"batch ({batch}) and kChunk ({kChunk}) must be positive");
+        // The conv decoder holds ~40k activation floats per row (x2 for gradients): keep its rows near ConvRows.
+        if (spec.Architecture == Architecture.Conv) kChunk = Math.Max(1, Math.Min(kChunk, ConvRows / batch));
         _sgvb = new Sgvb(spec, blas, batch, kChunk);
         (_batch, _kChunk, _dz, _d) = (batch, kChunk, spec.Dz, spec.D);
         _eps = new float[kChunk * batch * spec.Dz];

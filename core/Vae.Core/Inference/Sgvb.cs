@@ -11,7 +11,6 @@ namespace Vae.Core.Inference;
 /// <summary>SGVB estimator A or B on one minibatch with injected noise. Not thread-safe (owns workspaces).</summary>
 public sealed class Sgvb
 {
-    const double HalfLog2Pi = 0.91893853320467274178;
     readonly VaeModel _model;
     readonly int _d, _nz;
     readonly float[] _x;      // [maxM, D]       the minibatch, kept for backward
@@ -88,13 +87,7 @@ public sealed class Sgvb
         for (int r = 0; r < rows; r++)
         {
             int dp = r % m;
-            double pz = 0, qz = 0;
-            for (int j = 0; j < _nz; j++)
-            {
-                double zj = _z[r * _nz + j], ej = _eps[r * _nz + j];
-                pz -= HalfLog2Pi + 0.5 * zj * zj;
-                qz -= HalfLog2Pi + 0.5 * (lv[dp * _nz + j] + ej * ej);
-            }
+            var (pz, qz) = LatentKernels.LogDensities(_z.AsSpan(r * _nz, _nz), _eps.AsSpan(r * _nz, _nz), lv.Slice(dp * _nz, _nz));
             _logW[r] = _logPxzRow[r] + pz - qz;
             _logPxz[dp] += _logPxzRow[r] / l; _logPz[dp] += pz / l; _logQz[dp] += qz / l;
         }

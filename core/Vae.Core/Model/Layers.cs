@@ -61,7 +61,7 @@ public readonly struct Dense
 }
 
 /// <summary>A stack of Dense + activation layers with workspaces for up to maxRows rows.</summary>
-public sealed class Mlp
+public sealed class Mlp : INetwork
 {
     readonly Dense[] _layers;
     readonly float[][] _h;  // per layer: [maxRows, H_i]  activations (post-nonlinearity)

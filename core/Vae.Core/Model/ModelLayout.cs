@@ -14,6 +14,7 @@ public static class ModelLayout
     public static ParameterLayout For(ModelSpec spec)
     {
         spec.Validate();
+        if (spec.Architecture == Architecture.Conv) return ParameterLayout.Of(ConvVae.Tensors(spec));
         var t = new List<(string, int, int, bool)>();
         void Dense(string prefix, int fanIn, int fanOut) { t.Add((prefix + ".W", fanIn, fanOut, false)); t.Add((prefix + ".b", 1, fanOut, true)); }
         int prev = spec.D;

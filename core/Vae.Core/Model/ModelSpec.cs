@@ -10,6 +10,10 @@ public enum Likelihood { Bernoulli, Gaussian }
 /// <summary>SGVB estimator (paper Sec. 2.3): A = eq. (6), generic; B = eq. (7), closed-form KL.</summary>
 public enum Estimator { A, B }
 
+/// <summary>Network family: Mlp = the paper's (Appendix C); Conv = the TensorFlow CVAE tutorial's convolutional encoder and
+/// decoder for 28x28x1 images (EncoderHidden = the two convolutions' filters, DecoderHidden = the two transposed ones').</summary>
+public enum Architecture { Mlp, Conv }
+
 /// <summary>Architecture of a VAE with Gaussian MLP encoder and Bernoulli or Gaussian MLP decoder.</summary>
 public sealed record ModelSpec
 {
@@ -22,6 +26,8 @@ public sealed record ModelSpec
     /// <summary>Decoder hidden sizes (input side first).</summary>
     public IReadOnlyList<int> DecoderHidden { get; init; } = [500];
     public Likelihood Likelihood { get; init; } = Likelihood.Bernoulli;
+    /// <summary>Mlp (default) or Conv (see <see cref="Model.Architecture"/>; shapes in ConvVae).</summary>
+    public Architecture Architecture { get; init; } = Architecture.Mlp;
     public Activation Activation { get; init; } = Activation.Tanh;
     /// <summary>Gaussian decoder only: mean = sigmoid(a) (the paper's Frey Face decoder) instead of mean = a.</summary>
     public bool SigmoidMean { get; init; } = true;
@@ -35,12 +41,14 @@ public sealed record ModelSpec
             throw new ArgumentException("ModelSpec needs at least one hidden layer in the encoder and in the decoder");
         foreach (int h in EncoderHidden.Concat(DecoderHidden))
             if (h <= 0) throw new ArgumentException($"ModelSpec hidden size ({h}) must be positive");
+        if (Architecture == Architecture.Conv) ConvVae.Check(this);
         return this;
     }
 
     /// <summary>Compact description, e.g. "784-500-20 tanh Bernoulli" (decoder sizes shown if not mirrored).</summary>
     public override string ToString()
     {
+        if (Architecture == Architecture.Conv) return ConvVae.Describe(this);
         string enc = string.Join("-", EncoderHidden);
         string dec = string.Join("-", DecoderHidden);
         bool mirrored = EncoderHidden.Reverse().SequenceEqual(DecoderHidden);
@@ -49,9 +57,9 @@ public sealed record ModelSpec
     }
 
     public bool Equals(ModelSpec? o) => o is not null && D == o.D && Dz == o.Dz && Likelihood == o.Likelihood
-        && Activation == o.Activation && SigmoidMean == o.SigmoidMean
+        && Activation == o.Activation && SigmoidMean == o.SigmoidMean && Architecture == o.Architecture
         && EncoderHidden.SequenceEqual(o.EncoderHidden) && DecoderHidden.SequenceEqual(o.DecoderHidden);
 
-    public override int GetHashCode() => HashCode.Combine(D, Dz, Likelihood, Activation, SigmoidMean,
+    public override int GetHashCode() => HashCode.Combine(D, Dz, Likelihood, Activation, (SigmoidMean, Architecture),
         string.Join(",", EncoderHidden), string.Join(",", DecoderHidden));
 }

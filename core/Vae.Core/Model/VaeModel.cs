@@ -10,7 +10,9 @@ namespace Vae.Core.Model;
 public sealed class VaeModel
 {
     readonly IBlas _blas;
-    readonly Mlp _enc, _dec;
+    readonly INetwork _enc, _dec;
+    readonly Mlp? _encMlp;                           // the MLP encoder (its exact sparse path for 0/1 batches)
+    readonly bool _conv;                             // Conv: the decoder network outputs the logits itself (no head)
     readonly Dense _muHead, _lvHead, _headA, _headB; // _headB: Gaussian log-variance head only
     readonly float[] _mu, _logVar;                   // [maxM, Dz]
     readonly float[] _dMu, _dLogVar;                 // [maxM, Dz]
@@ -27,11 +29,20 @@ public sealed class VaeModel
         Layout = ModelLayout.For(spec);
         (MaxBatch, MaxDecodeRows) = (maxBatch, maxDecodeRows);
         int dz = spec.Dz, d = spec.D;
-        _enc = new Mlp(Layout, "enc", spec.EncoderHidden.Count, spec.Activation, maxBatch, sparseBinaryInput: true);
-        _dec = new Mlp(Layout, "dec", spec.DecoderHidden.Count, spec.Activation, maxDecodeRows);
+        _conv = spec.Architecture == Architecture.Conv;
+        if (_conv)
+        {
+            _enc = new ConvEncoder(Layout, spec, maxBatch);
+            _dec = new ConvDecoder(Layout, spec, maxDecodeRows);
+        }
+        else
+        {
+            _enc = _encMlp = new Mlp(Layout, "enc", spec.EncoderHidden.Count, spec.Activation, maxBatch, sparseBinaryInput: true);
+            _dec = new Mlp(Layout, "dec", spec.DecoderHidden.Count, spec.Activation, maxDecodeRows);
+        }
         _muHead = new Dense(Layout, "enc.mu"); _lvHead = new Dense(Layout, "enc.logvar");
         bool gauss = spec.Likelihood == Likelihood.Gaussian;
-        _headA = new Dense(Layout, gauss ? "dec.mean" : "dec.logits");
+        _headA = _conv ? default : new Dense(Layout, gauss ? "dec.mean" : "dec.logits");
         _headB = gauss ? new Dense(Layout, "dec.logvar") : default;
         _mu = new float[maxBatch * dz]; _logVar = new float[maxBatch * dz];
         _dMu = new float[maxBatch * dz]; _dLogVar = new float[maxBatch * dz];
@@ -40,9 +51,13 @@ public sealed class VaeModel
     }
 
     /// <summary>Exact sparse products in the encoder's first layer for 0/1 batches (default on; off = dense GEMM).</summary>
-    public bool SparseBinaryInput { get => _enc.UseSparseBinaryInput; set => _enc.UseSparseBinaryInput = value; }
-    /// <summary>True when the last Encode took the sparse path (its batch was all 0/1).</summary>
-    public bool LastBatchWasBinary => _enc.LastInputWasBinary;
+    public bool SparseBinaryInput
+    {
+        get => _encMlp?.UseSparseBinaryInput ?? false;
+        set { if (_encMlp is not null) _encMlp.UseSparseBinaryInput = value; }
+    }
+    /// <summary>True when the last Encode took the sparse path (its batch was all 0/1; never for the conv encoder).</summary>
+    public bool LastBatchWasBinary => _encMlp?.LastInputWasBinary ?? false;
 
     public ModelSpec Spec { get; }
     public ParameterLayout Layout { get; }
@@ -89,6 +104,7 @@ public sealed class VaeModel
         CheckTheta(theta); CheckRows(rows, MaxDecodeRows, "decoder");
         _dec.Forward(_blas, theta, z, rows);
         var h = _dec.Output.Slice(0, rows * _dec.OutWidth);
+        if (_conv) { h.CopyTo(_head); return; }
         _headA.Forward(_blas, theta, h, _head, rows);
         if (Spec.Likelihood == Likelihood.Gaussian) _headB.Forward(_blas, theta, h, _head2, rows);
     }
@@ -135,7 +151,8 @@ public sealed class VaeModel
         _dec.ZeroGrad(rows);
         var h = _dec.Output.Slice(0, rows * _dec.OutWidth);
         var dh = _dec.OutputGrad;
-        _headA.Backward(_blas, theta, h, _dHead, grad, dh, rows);
+        if (_conv) _dHead.AsSpan(0, rows * Spec.D).CopyTo(dh);
+        else _headA.Backward(_blas, theta, h, _dHead, grad, dh, rows);
         if (Spec.Likelihood == Likelihood.Gaussian) _headB.Backward(_blas, theta, h, _dHead2, grad, dh, rows);
         _dec.Backward(_blas, theta, z, grad, dz, rows);
     }

@@ -8,7 +8,8 @@ namespace Vae.Core.Numerics;
 /// <param name="Provider">"auto" (the fastest of MKL, OpenBLAS and managed here, measured once and cached; env VAE_BLAS may
 /// name one), "mkl", "openblas" or "managed".</param>
 /// <param name="Threads">Threads per sgemm; null = env VAE_BLAS_THREADS, else Environment.ProcessorCount.</param>
-public sealed record BlasOptions(string Provider = "auto", int? Threads = null)
+/// <param name="Precision">GEMM arithmetic: bf16 runs where the CPU has it, else fp32 with a label (PrecisionChoice.cs).</param>
+public sealed record BlasOptions(string Provider = "auto", int? Threads = null, Precision Precision = Precision.Fp32)
 {
     /// <summary>The accepted provider names.</summary>
     public static readonly IReadOnlyList<string> Providers = ["auto", "mkl", "openblas", "managed"];
@@ -42,8 +43,12 @@ public static class BlasResolver
     /// </summary>
     /// <param name="options">Provider and threads; explicit values win over the environment.</param>
     /// <param name="environment">Reads an environment variable (default: the process environment); tests pass their own.</param>
-    public static IBlas Create(BlasOptions options, Func<string, string?>? environment = null) =>
-        Create(options, environment, (provider, threads, note) => NativeBlas.Load(provider, threads, note));
+    public static IBlas Create(BlasOptions options, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var fp32 = Create(options, environment, (provider, threads, note) => NativeBlas.Load(provider, threads, note));
+        return PrecisionBlas.Apply(fp32, options.Precision, environment, () => Bf16Support.Probe());
+    }
 
     /// <summary>Test hook: `loadNative(provider, threads, note)` stands in for NativeBlas.Load, `measure` for the timing.</summary>
     internal static IBlas Create(BlasOptions options, Func<string, string?>? environment, Func<string, int, string?, IBlas> loadNative,
@@ -111,6 +116,20 @@ public static class BlasResolver
         // Fresh instance of the winner carrying the note (the measured instances are disposed above).
         return winner == "managed" ? new ManagedBlas(threads) { Note = note } : loadNative(winner, threads, note);
     }
+
+    /// <summary>
+    /// The same provider (library, kernel, precision, note) with another thread count, for callers that run several
+    /// one-thread GEMMs side by side (ImportanceSampler); null for a provider type it does not know (tests' fakes).
+    /// </summary>
+    public static IBlas? WithThreads(IBlas blas, int threads) => blas switch
+    {
+        ManagedBlas m => new ManagedBlas(threads) { Note = m.Note },
+        NativeBlas nb => NativeBlas.Load(nb.Name, threads, nb.Note),
+        OneDnnBlas o => new OneDnnBlas(o.IsBf16, threads),
+        Bf16EmulatedBlas e => WithThreads(e.Inner, threads) is { } inner ? new Bf16EmulatedBlas(inner) : null,
+        PrecisionBlas p => WithThreads(p.Inner, threads) is { } inner ? p.With(inner) : null,
+        _ => null,
+    };
 
     static int? ThreadsFromEnvironment(Func<string, string?> environment)
     {

@@ -25,6 +25,7 @@ public static class Kernels
         {
             case Activation.Tanh: BiasMap<TanhOp>(y, b, rows); break;
             case Activation.Relu: BiasMap<ReluOp>(y, b, rows); break;
+            case Activation.LeakyRelu: BiasMap<LeakyReluOp>(y, b, rows); break;
             case Activation.Softplus: BiasMap<SoftplusOp>(y, b, rows); break;
             case Activation.Identity: BiasMap<IdentityOp>(y, b, rows); break;
             default: throw new ArgumentOutOfRangeException(nameof(act), act, "unknown activation");
@@ -38,6 +39,7 @@ public static class Kernels
         {
             case Activation.Tanh: BiasMap<TanhOp>(h, [], 0); break;
             case Activation.Relu: BiasMap<ReluOp>(h, [], 0); break;
+            case Activation.LeakyRelu: BiasMap<LeakyReluOp>(h, [], 0); break;
             case Activation.Softplus: BiasMap<SoftplusOp>(h, [], 0); break;
             case Activation.Identity: break;
             default: throw new ArgumentOutOfRangeException(nameof(act), act, "unknown activation");
@@ -46,7 +48,7 @@ public static class Kernels
 
     /// <summary>
     /// dh *= act'(pre), expressed through the OUTPUT h = act(pre) so the pre-activation need not be stored:
-    /// tanh' = 1 - h^2; relu' = [h &gt; 0]; softplus' = sigmoid(pre) = 1 - exp(-h).
+    /// tanh' = 1 - h^2; relu' = [h &gt; 0]; leaky relu' = h &lt; 0 ? 0.2 : 1; softplus' = sigmoid(pre) = 1 - exp(-h).
     /// </summary>
     public static void ActivationBackward(Activation act, ReadOnlySpan<float> h, Span<float> dh)
     {
@@ -55,6 +57,7 @@ public static class Kernels
         {
             case Activation.Tanh: Backward<TanhOp>(h, dh); break;
             case Activation.Relu: Backward<ReluOp>(h, dh); break;
+            case Activation.LeakyRelu: Backward<LeakyReluOp>(h, dh); break;
             case Activation.Softplus: Backward<SoftplusOp>(h, dh); break;
             case Activation.Identity: break;
             default: throw new ArgumentOutOfRangeException(nameof(act), act, "unknown activation");
@@ -195,6 +198,15 @@ public static class Kernels
         public static float Forward(float x) => MathF.Max(x, 0f);
         public static V Backward<V>(V h, V dh) where V : struct, ISimd<V> => V.ConditionalSelect(V.LessThanOrEqual(h, V.Zero), V.Zero, dh);
         public static float Backward(float h, float dh) => h <= 0f ? 0f : dh;
+    }
+
+    struct LeakyReluOp : IActivationOp
+    {
+        // max(x, 0.2 x): the slope is positive, so the sign of h = act(pre) is the sign of pre and the backward needs only h.
+        public static V Forward<V>(V x) where V : struct, ISimd<V> => V.ConditionalSelect(V.LessThan(x, V.Zero), x * Activations.LeakySlope, x);
+        public static float Forward(float x) => x < 0f ? x * Activations.LeakySlope : x;
+        public static V Backward<V>(V h, V dh) where V : struct, ISimd<V> => V.ConditionalSelect(V.LessThan(h, V.Zero), dh * Activations.LeakySlope, dh);
+        public static float Backward(float h, float dh) => h < 0f ? dh * Activations.LeakySlope : dh;
     }
 
     struct SoftplusOp : IActivationOp

@@ -21,6 +21,21 @@ public static class LatentKernels
         for (int s = 0; s < l; s++) TensorPrimitives.MultiplyAdd(sigma, eps.Slice(s * n, n), mu, z.Slice(s * n, n));
     }
 
+    /// <summary>log p(z) = sum_j log N(z_j; 0, 1) and log q(z|x) = sum_j log N(z_j; mu_j, sigma_j^2) of one sample, in double,
+    /// with z = mu + sigma * eps (so (z - mu) / sigma = eps). z, eps, logVar: one row [Dz] each.</summary>
+    public static (double LogPz, double LogQz) LogDensities(ReadOnlySpan<float> z, ReadOnlySpan<float> eps, ReadOnlySpan<float> logVar)
+    {
+        const double HalfLog2Pi = 0.91893853320467274178;
+        double pz = 0, qz = 0;
+        for (int j = 0; j < z.Length; j++)
+        {
+            double zj = z[j], ej = eps[j];
+            pz -= HalfLog2Pi + 0.5 * zj * zj;
+            qz -= HalfLog2Pi + 0.5 * (logVar[j] + ej * ej);
+        }
+        return (pz, qz);
+    }
+
     /// <summary>terms[i] = 1 + logVar[i] - mu[i]^2 - exp(logVar[i]) in double; KL = -0.5 * (sum of a row's terms).</summary>
     public static void KlTerms(ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, Span<double> terms)
     {

@@ -71,6 +71,19 @@ public sealed class Rng
         return r * Math.Cos(2 * Math.PI * u2);
     }
 
+    /// <summary>A copy in the same state: it draws what this one would draw next (for workers that start mid-stream).</summary>
+    public Rng Clone() => (Rng)MemberwiseClone();
+
+    /// <summary>Advances the stream past <paramref name="count"/> normal draws (as NextNormal / FillNormal would take
+    /// them, spare included) without the Box-Muller transforms: a worker's copy then starts where its share begins.</summary>
+    public void SkipNormals(long count)
+    {
+        if (count <= 0) return;
+        if (_hasSpare) { _hasSpare = false; count--; }
+        for (long i = 0; i < count / 2 * 2; i++) NextUInt64(); // each pair of normals takes two uniforms
+        if (count % 2 == 1) NextNormal();                    // leaves the pair's second normal as the spare
+    }
+
     /// <summary>Fills the span with independent N(mean, std^2) draws.</summary>
     public void FillNormal(Span<float> dst, float mean = 0f, float std = 1f)
     {

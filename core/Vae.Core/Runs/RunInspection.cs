@@ -27,6 +27,8 @@ public static class RunInspection
         string path = folder.File(RunDriver.CheckpointFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"run '{folder.Path}' has no {RunDriver.CheckpointFile}; was it trained?", path);
         var c = Checkpoint.Load(path);
+        if (GanRun.Options(c) is not null)
+            throw new ArgumentException($"run '{folder.Path}' is a DCGAN run: it has no encoder or ELBO to evaluate or export; `vae sample` and `vae fid` read it");
         var o = TrainOptions.FromJson(c.SpecJson) ?? throw new CheckpointFormatException(path, "no options in the checkpoint");
         return (dataDir is null ? o : o with { DataDir = dataDir }, c);
     }
@@ -105,17 +107,25 @@ public static class RunInspection
     {
         if (n <= 0 || n > RunFigures.MaxGridImages)
             throw new ArgumentException($"sample count ({n}) must be in 1..{RunFigures.MaxGridImages} (one grid of at most {RunFigures.MaxGridImages} images)");
+        if (GanRun.Read(runDir) is ({ } gan, { } gc))
+            return SaveSamples(runDir, GanRun.Sample(gan, gc, blas, n, seed ?? gan.Seed), n, gan.Model.Side, gan.Model.Side, npy);
         var (o, c) = ReadCheckpoint(runDir);
         var info = Catalog.Get(o.Dataset);
         var model = new Model.VaeModel(o.Model, blas, 100, 400);
         var theta = c.GetFloats("theta");
-        var folder = RunFolder.Open(runDir);
         var means = RunFigures.SampleMeans(model, theta, n, seed ?? o.Seed);
+        return SaveSamples(runDir, means, n, info.Rows, info.Cols, npy);
+    }
+
+    /// <summary>samples-{n}.png (and with npy samples-{n}.npy, [n, D]) of images [n, rows*cols] into the run; the path(s) written.</summary>
+    static string SaveSamples(string runDir, float[] images, int n, int rows, int cols, bool npy)
+    {
+        var folder = RunFolder.Open(runDir);
         string path = folder.File($"samples-{n}.png");
-        ImageGrid.SaveTile(path, means, info.Rows, info.Cols, columns: 10, scale: 2);
+        ImageGrid.SaveTile(path, images, rows, cols, columns: 10, scale: 2);
         if (!npy) return path;
         string npyPath = folder.File($"samples-{n}.npy");
-        Npy.Write(npyPath, means, n, o.Model.D);
+        Npy.Write(npyPath, images, n, rows * cols);
         return path + Environment.NewLine + npyPath;
     }
 }

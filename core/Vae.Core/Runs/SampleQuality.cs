@@ -77,12 +77,18 @@ public static class SampleQuality
 /// <summary>Samples of a run in pixel space [n, D] (values in [0, 1]) with what they came from.</summary>
 public sealed record RunSampleSet(float[] Images, int N, string Dataset, string? DataDir, string Model, ulong Seed);
 
-/// <summary>Draws samples from any generative run folder: the VAE's decoder means of z ~ N(0, I) (what `vae sample` shows).</summary>
+/// <summary>Draws samples from any generative run folder: the VAE's decoder means of z ~ N(0, I), a DCGAN's generator images
+/// (batch norm in eval mode) - what `vae sample` shows.</summary>
 public static class RunSamples
 {
     public static RunSampleSet Draw(string runDir, int n, IBlas blas, ulong? seed = null)
     {
         if (n < 2) throw new ArgumentException($"--n ({n}) must be at least 2 (a covariance needs two samples)");
+        if (GanRun.Read(runDir) is ({ } gan, { } gc))
+        {
+            ulong gs = seed ?? gan.Seed;
+            return new RunSampleSet(GanRun.Sample(gan, gc, blas, n, gs), n, gan.Dataset, gan.DataDir, gan.Model.ToString(), gs);
+        }
         var (o, c) = RunInspection.ReadCheckpoint(runDir);
         var model = new Model.VaeModel(o.Model, blas, 100, 400);
         ulong s = seed ?? o.Seed;

@@ -5,8 +5,9 @@ using Vae.Core.Numerics;
 
 namespace Vae.Core.Tensors;
 
-/// <summary>One named parameter tensor inside the flat buffer: [Rows, Cols] row-major (biases have Rows = 1).</summary>
-public sealed record ParamInfo(string Name, int Rows, int Cols, int Offset, bool IsBias)
+/// <summary>One named parameter tensor inside the flat buffer: [Rows, Cols] row-major (biases have Rows = 1). Fill, when
+/// set, is the tensor's fixed initial value whatever the scheme (batch norm: scale 1, shift 0, running variance 1).</summary>
+public sealed record ParamInfo(string Name, int Rows, int Cols, int Offset, bool IsBias, float? Fill = null)
 {
     public int Length => Rows * Cols;
 }
@@ -31,13 +32,17 @@ public sealed class ParameterLayout
         ? p : throw new KeyNotFoundException($"no parameter named '{name}' (have: {string.Join(", ", _byName.Keys)})");
 
     /// <summary>A layout of consecutive tensors in the given order: (name, rows, cols, isBias); biases have rows = 1.</summary>
-    public static ParameterLayout Of(IEnumerable<(string Name, int Rows, int Cols, bool IsBias)> tensors)
+    public static ParameterLayout Of(IEnumerable<(string Name, int Rows, int Cols, bool IsBias)> tensors) =>
+        Of(tensors.Select(t => (t.Name, t.Rows, t.Cols, t.IsBias, (float?)null)));
+
+    /// <summary>The same with a fixed initial value per tensor (null: drawn by the init scheme).</summary>
+    public static ParameterLayout Of(IEnumerable<(string Name, int Rows, int Cols, bool IsBias, float? Fill)> tensors)
     {
         var list = new List<ParamInfo>(); int off = 0;
-        foreach (var (name, rows, cols, isBias) in tensors)
+        foreach (var (name, rows, cols, isBias, fill) in tensors)
         {
             if (rows <= 0 || cols <= 0) throw new ArgumentException($"tensor {name}: shape [{rows}, {cols}] must be positive");
-            list.Add(new ParamInfo(name, rows, cols, off, isBias)); off += rows * cols;
+            list.Add(new ParamInfo(name, rows, cols, off, isBias, fill)); off += rows * cols;
         }
         return new ParameterLayout(list);
     }
@@ -73,7 +78,8 @@ public sealed class ParameterSet
         foreach (var p in Layout.Params)
         {
             var v = Data.AsSpan(p.Offset, p.Length);
-            if (scheme == InitScheme.Normal) rng.FillNormal(v, 0f, std);
+            if (p.Fill is float fill) v.Fill(fill);
+            else if (scheme == InitScheme.Normal) rng.FillNormal(v, 0f, std);
             else if (scheme == InitScheme.TorchUniform)
             {
                 // Biases use the fan-in of their layer's weight, which precedes them in the layout ([in, out]: Rows).

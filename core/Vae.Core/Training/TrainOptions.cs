@@ -107,6 +107,15 @@ public sealed record TrainOptions
         if (m.EncoderHidden.Count == 0 || m.DecoderHidden.Count == 0)
             throw Input.Error(shown("hidden"), "needs at least one hidden layer size, e.g. 500 or 500,300");
         foreach (int h in m.EncoderHidden.Concat(m.DecoderHidden)) Input.Check(shown("hidden"), h, OptionLimits.Hidden);
+        if (m.Architecture == Architecture.Conv)
+        {
+            if (m.D != ConvVae.Side * ConvVae.Side * ConvVae.Channels)
+                throw Input.Error(shown("model"), $"conv takes {ConvVae.Side}x{ConvVae.Side} grey images (D = {ConvVae.Side * ConvVae.Side}); dataset '{Dataset}' has D = {m.D}");
+            if (m.Likelihood != Likelihood.Bernoulli)
+                throw Input.Error(shown("likelihood"), $"--model conv has a Bernoulli decoder; found {m.Likelihood} (use a binarized variant)");
+            if (m.EncoderHidden.Count != 2 || m.DecoderHidden.Count != 2)
+                throw Input.Error(shown("hidden"), $"--model conv takes two filter counts, e.g. 32,64 (the decoder mirrors them); found {m.EncoderHidden.Count}");
+        }
         Input.Check(shown("samples"), Samples, OptionLimits.Samples);
         Input.Check(shown("batch"), BatchSize, OptionLimits.Batch);
         Input.Check(shown("max-samples"), MaxTrainingSamples, OptionLimits.MaxSamples);
@@ -147,6 +156,8 @@ public sealed record TrainOptions
         prev = m.Dz;
         foreach (long h in m.DecoderHidden) { p += prev * h + h; prev = h; widest = Math.Max(widest, h); }
         p += prev * 2L * m.D + 2L * m.D; // mean and log-variance heads: an upper bound for the Bernoulli decoder too
+        if (m.Architecture == Architecture.Conv && m.EncoderHidden.Count == 2 && m.DecoderHidden.Count == 2)
+            widest = Math.Max(widest, Math.Max(169L * m.EncoderHidden[0], Math.Max(196L * m.DecoderHidden[0], 784L * m.DecoderHidden[1])));
         if (p > OptionLimits.MaxBufferFloats)
             throw Input.Error($"{shown("hidden")} / {shown("dz")}", $"the model {m} would have about {p:N0} parameters; " +
                               $"at most {OptionLimits.MaxBufferFloats:N0} (1 GiB per copy) are supported");

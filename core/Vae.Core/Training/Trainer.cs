@@ -56,8 +56,8 @@ public sealed class Trainer
         _batches = new BatchIterator(data.Train, options.BatchSize, options.Seed, data.BinarizeBatches, prefetch: true);
         _x = new float[options.BatchSize * options.Model.D];
         _blas = blas;
-        // L = 1 bounds only: decoder workspaces of 100 rows. The importance-sampling evaluator (100 x 100 decoder rows,
-        // ~100 MB) exists only while TestLogLikelihood runs (issue 11: MNIST training peaks <= 400 MB).
+        // L = 1 bounds only: decoder workspaces of 100 rows. The importance sampler (per worker 500 decoder rows, a few MB)
+        // exists only while TestLogLikelihood runs (issue 11: MNIST training peaks <= 400 MB).
         _eval = new Evaluator(options.Model, blas, batch: 100, kChunk: 1);
         _method = Methods.For(options, _unit, blas, data.Train.N);
     }
@@ -191,7 +191,7 @@ public sealed class Trainer
 
     /// <summary>Importance-sampled log p(x) on the test split with K samples; progress gets (rows done, rows in total).</summary>
     public LogLikelihoodResult TestLogLikelihood(int k, int limit = 0, Action<int, int>? progress = null) =>
-        new Evaluator(Options.Model, _blas, batch: 100, kChunk: 100)
+        new ImportanceSampler(Options.Model, _blas, batch: 100, kChunk: 100) // the noise Evaluator(100, 100) draws: same estimates
             .LogLikelihood(Theta, Rows(Data.Test, limit), k, new Rng(Options.Seed ^ 0x5EED, RngStream.Eval), progress: progress);
 
     /// <summary>The Appendix D (HMC) estimate of log p(x) on the test split with k posterior samples per datapoint.</summary>

@@ -88,6 +88,8 @@ public class LinearGaussianOracleTests
         var r = eval.LogLikelihood(o.Theta, o.X, 5000, new Rng(7, RngStream.Eval));
         Assert.Equal(5000, r.K); Assert.Equal(N, r.N);
         Assert.True(Math.Abs(r.LogPx - o.ExactMean) < 0.05, $"IS log p(x) {r.LogPx:F4} vs exact {o.ExactMean:F4}");
+        var fast = new ImportanceSampler(o.Spec, new ManagedBlas(2), batch: 100, kChunk: 250).LogLikelihood(o.Theta, o.X, 5000, new Rng(7, RngStream.Eval));
+        Assert.True(Math.Abs(fast.LogPx - o.ExactMean) < 0.05, $"parallel IS log p(x) {fast.LogPx:F4} vs exact {o.ExactMean:F4}");
     }
 
     [Fact]

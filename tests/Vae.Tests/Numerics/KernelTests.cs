@@ -38,6 +38,7 @@ public class KernelTests
     {
         Activation.Tanh => Math.Tanh(v),
         Activation.Relu => Math.Max(v, 0),
+        Activation.LeakyRelu => v < 0 ? v * (double)Activations.LeakySlope : v,
         Activation.Softplus => Math.Max(v, 0) + Log1p(Math.Exp(-Math.Abs(v))),
         _ => v,
     };
@@ -57,6 +58,7 @@ public class KernelTests
     [InlineData(Activation.Tanh)]
     [InlineData(Activation.Relu)]
     [InlineData(Activation.Softplus)]
+    [InlineData(Activation.LeakyRelu)]
     [InlineData(Activation.Identity)]
     public void Bias_and_activation_in_one_pass_match_double_on_every_row_width(Activation act)
     {
@@ -79,6 +81,7 @@ public class KernelTests
     [InlineData(Activation.Tanh)]
     [InlineData(Activation.Relu)]
     [InlineData(Activation.Softplus)]
+    [InlineData(Activation.LeakyRelu)]
     public void Activation_backward_multiplies_by_the_derivative_through_the_output(Activation act)
     {
         foreach (int n in Lengths)
@@ -94,6 +97,7 @@ public class KernelTests
                 {
                     Activation.Tanh => 1 - (double)h[i] * h[i],
                     Activation.Relu => h[i] > 0 ? 1 : 0,
+                    Activation.LeakyRelu => h[i] < 0 ? (double)Activations.LeakySlope : 1,
                     _ => -Expm1(-(double)h[i]),
                 };
                 Near($"{act}' n={n}", i, dh[i] * d, got[i], 4e-7 * Math.Abs(dh[i] * d) + 1e-45);
@@ -122,7 +126,7 @@ public class KernelTests
     [Fact]
     public void NaN_in_an_activation_input_comes_out_as_NaN_and_stays_in_its_lane()
     {
-        foreach (var act in new[] { Activation.Tanh, Activation.Relu, Activation.Softplus })
+        foreach (var act in new[] { Activation.Tanh, Activation.Relu, Activation.Softplus, Activation.LeakyRelu })
         {
             var h = Values(33, 8); h[5] = float.NaN; h[32] = float.NaN; // one in the body, one in the tail
             Kernels.ActivationForward(act, h);
