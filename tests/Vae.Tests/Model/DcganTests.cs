@@ -135,4 +135,14 @@ public class DcganTests
         for (int i = 0; i < 5; i++) Assert.Equal(-1 / (1 + Math.Exp(-l[i])) / 5, d[i], 6);
         Assert.True(double.IsFinite(GanLoss.LogSigmoid(l, 5, +1, d)));
     }
+
+    [Fact]
+    public void A_training_step_allocates_nothing_in_steady_state()
+    {
+        var step = Draw(21, out var real, out _);
+        step.Step(real, M); step.Step(real, M);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) step.Step(real, M);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
