@@ -1,9 +1,12 @@
 // Shared by every experiment script: references (the built core and experiment layer, packages), the settings
 // from the command line, the paper's baseline config, and the ONE bridge into the C# trainer (`runIn`).
-// Scripts: #load "_build.fsx";; (first: builds what the #r lines below need) then #load "_common.fsx"; open _common;
+// Scripts: #load "_build.fsx";; (first: builds what the #r lines below need) then #load "_common.fsx" (auto-opened);
 // build a grid from { baseline with ... }; sweep; print tables. In a script run, a bad flag exits 2 and a failed point
 // exits 1 (after printing what finished); in an interactive or notebook session both raise, so the session survives.
 // Must not: re-implement any model maths; the machinery lives in Vae.Experiments (tested by Expecto).
+// Auto-opened: `#load "_common.fsx"` is all a script needs to use it.
+[<AutoOpen>]
+module _common
 #r "nuget: System.Numerics.Tensors, 10.0.0"
 #r "nuget: Deedle, 8.1.0"
 #r "nuget: Plotly.NET, 6.0.0"

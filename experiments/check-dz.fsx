@@ -4,7 +4,6 @@
 // Run: dotnet fsi experiments/check-dz.fsx [--budget double] [--results DIR] [--parallel N]
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open Vae.Experiments
 let grid =
     [ for dz in [ 2; 10 ] do for est in [ Estimator.A; Estimator.B ] -> { Config.forDataset "frey-face" baseline with Dz = dz; Estimator = est }

@@ -5,7 +5,6 @@
 // Must not: hold model maths (the core trains, samples and scores; this script only chooses runs and tabulates).
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System
 open System.IO
 open Deedle
@@ -57,12 +56,12 @@ let train (model: string) (seed: int) : string * float * float =
     match model with
     | "dcgan" ->
         let o = GanOptions(DataDir = dataDir, MaxTrainingSamples = budget.Samples, Seed = uint64 seed)
-        if not (finished dir) then GanRun.Train(o, runsRoot, model, id, blas, Console.Out) |> ignore
+        if not (finished dir) then GanRun.Train(o, runsRoot, model, id, blas, Console.Out, resume = true) |> ignore
         let m = readJson<GanMetrics> (Path.Combine(dir, "metrics.json"))
         dir, nan, m.SecondsPerEpoch
     | _ ->
         let o = vaeOptions model seed
-        if not (finished dir) then RunDriver.Train(o, runsRoot, model, id, blas, log) |> ignore
+        if not (finished dir) then RunDriver.Train(o, runsRoot, model, id, blas, log, resume = true) |> ignore
         let m = readJson<TrainResult> (Path.Combine(dir, "metrics.json"))
         dir, m.TestElbo, m.SecondsPerEpoch
 

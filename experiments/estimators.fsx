@@ -5,7 +5,6 @@
 // Run: dotnet fsi experiments/estimators.fsx [--seeds N] [--full] [--shard i/n]
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open Deedle
 open Vae.Experiments
 

@@ -5,7 +5,6 @@
 // Writes results/frey-blas/results.md / results.csv (one row per config and seed, both providers side by side).
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open Deedle
 open Vae.Experiments
 

@@ -9,7 +9,6 @@
 // Must not: do model maths (the core's Trainer and Evaluator do).
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System
 open System.Diagnostics
 open System.IO

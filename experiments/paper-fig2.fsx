@@ -8,7 +8,6 @@
 // Writes results/paper-fig2/fig2.png, curves.csv, results.md / results.csv.
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System.IO
 open Deedle
 open Vae.Experiments

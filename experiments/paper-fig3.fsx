@@ -10,7 +10,6 @@
 // Writes results/paper-fig3/fig3.png and results.md / results.csv. Must not: do model maths (the core's estimator does).
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System
 open System.IO
 open System.Text.Json

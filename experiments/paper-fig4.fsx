@@ -6,7 +6,6 @@
 // Writes results/paper-fig4/{mnist,frey-face}-manifold.png and results.md / results.csv.
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open Vae.Experiments
 
 figureFromRunImages "sweep-dz" "paper-fig4"

@@ -5,7 +5,6 @@
 // Writes results/paper-fig5/mnist-dz{2,5,10,20}-samples.png and results.md / results.csv.
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open Vae.Experiments
 
 figureFromRunImages "sweep-dz" "paper-fig5"

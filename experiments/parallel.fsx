@@ -3,7 +3,6 @@
 // Run: dotnet fsi experiments/parallel.fsx [--data DIR]   (the default of --parallel follows this measurement)
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System
 open System.Diagnostics
 open System.IO

@@ -2,6 +2,5 @@
 // curves, tables, image grids; plotly.js inline, so it opens offline). Run: dotnet fsi experiments/report.fsx
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 
 report ()

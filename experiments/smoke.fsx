@@ -4,7 +4,6 @@
 // Run: dotnet fsi experiments/smoke.fsx --results <temp dir> [--seeds N]
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System.IO
 open Deedle
 open Vae.Experiments

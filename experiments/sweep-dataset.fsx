@@ -4,7 +4,6 @@
 // Run: dotnet fsi experiments/sweep-dataset.fsx [--seeds N] [--full] [--shard i/n]
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open Vae.Experiments
 
 let grid =

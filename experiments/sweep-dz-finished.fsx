@@ -6,7 +6,6 @@
 // Writes results/sweep-dz/finished[-<budget>].csv / .md (one row per run, then A vs B with seed statistics).
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System.IO
 open Deedle
 open Vae.Experiments

@@ -5,7 +5,6 @@
 // Run: dotnet fsi experiments/sweep-dz.fsx [--quick | --budget double | --full] [--seeds N] [--shard i/n] [--parallel N] [--dry-run]
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open Vae.Experiments
 
 let mnist =

@@ -3,7 +3,6 @@
 // 400,000) that a running point can be stopped and resumed. Run: dotnet fsi experiments/tiny.fsx [--launcher slurm ...]
 #load "_build.fsx";;
 #load "_common.fsx"
-open _common
 open System
 open Vae.Experiments
 

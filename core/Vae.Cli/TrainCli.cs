@@ -110,7 +110,7 @@ public sealed class TrainCli
             if (r.GetValue(Model) == "dcgan")
             {
                 var g = BindGan(r);
-                GanRun.Train(g.Options, g.ResultsRoot, g.Experiment, g.RunId, VaeCli.Blas(g.Threads), output());
+                GanRun.Train(g.Options, g.ResultsRoot, g.Experiment, g.RunId, VaeCli.Blas(g.Threads), output(), g.Resume);
                 return ExitCodes.Ok;
             }
             var c = Bind(r);
@@ -130,9 +130,9 @@ public sealed class TrainCli
     }
 
     /// <summary>A parsed `vae train --model dcgan`: its options and where the run goes; an option a DCGAN does not use is refused.</summary>
-    public (GanOptions Options, string ResultsRoot, string Experiment, string? RunId, int Threads) BindGan(ParseResult r)
+    public (GanOptions Options, string ResultsRoot, string Experiment, string? RunId, int Threads, bool Resume) BindGan(ParseResult r)
     {
-        Option[] used = [Model, Dataset, Epochs, MaxSamples, Batch, Lr, Dz, Seed, Data, Out, Experiment, RunId, Threads];
+        Option[] used = [Model, Dataset, Epochs, MaxSamples, Batch, Lr, Dz, Seed, Data, Out, Experiment, RunId, Threads, Resume];
         var refused = Command.Options.Where(o => !used.Contains(o) && r.Given(o)).Select(o => o.Name).ToList();
         if (refused.Count > 0)
             throw new UsageException($"{string.Join(", ", refused)} do(es) not apply to --model dcgan (it takes {string.Join(", ", used.Select(o => o.Name))})");
@@ -145,7 +145,8 @@ public sealed class TrainCli
             Model = d.Model with { Dz = Pick(Dz, d.Model.Dz) },
         };
         try { o.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
-        return (o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Threads));
+        if (r.GetValue(Resume) && !r.Given(RunId)) throw new UsageException("--resume needs --run-id (the folder to continue)");
+        return (o, r.GetValue(Out)!, r.GetValue(Experiment) ?? o.Dataset, r.GetValue(RunId), r.GetValue(Threads), r.GetValue(Resume));
     }
 
     /// <summary>The run a parsed `vae train` asks for: dataset setup, then preset, then the options typed; validated.</summary>

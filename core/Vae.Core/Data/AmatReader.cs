@@ -1,6 +1,5 @@
 // `.amat` text matrices (plain or gzip): one example per line, values separated by white space, no header.
 // Owns: tokenising, per-line count checks, float32 output. Must not: know file names, URLs or checksums.
-using System.Globalization;
 
 namespace Vae.Core.Data;
 

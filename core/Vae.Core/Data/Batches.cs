@@ -2,7 +2,6 @@
 // buffer, optional dynamic binarization (stream Binarize), optional prefetch of the next batch on a thread-pool thread
 // (off the training step's critical path, same bits), and the position state a checkpoint needs to resume bit-exactly.
 // Must not: allocate per batch, read files, or own evaluation order (ImageSet.CopyRows serves sequential passes).
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Data;
 

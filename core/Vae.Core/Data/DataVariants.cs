@@ -1,7 +1,6 @@
 // Data variants (grey / dynamic / fixed / static binarization): names recorded with results, validity per dataset,
 // the seeded fixed binarization, and preparing a dataset's splits for a variant.
 // Must not: shuffle or draw batches (Batches.cs draws the per-batch dynamic binarization).
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Data;
 

@@ -1,7 +1,6 @@
 // Loading a catalog dataset by name into train / valid / test ImageSets, upright, in the documented pixel convention.
 // Owns: per-dataset orientation and pixel fixes (Caltech transpose + flip, Frey columns) and the split rules.
 // Must not: parse file formats (readers do) or binarize (DataVariants / Batches do).
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Data;
 

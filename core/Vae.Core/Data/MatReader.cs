@@ -2,7 +2,6 @@
 // Owns: header and element parsing with bounds checks, numeric class -> float32 (column-major, as stored).
 // Must not: reorient images or know datasets (Datasets.cs does that); cells, structs, chars, sparse are skipped.
 using System.Buffers.Binary;
-using System.Text;
 
 namespace Vae.Core.Data;
 

@@ -2,7 +2,6 @@
 // Owns: temp file in the target's folder, flush to disk, rename over the target, temp clean-up on failure, and clean-up of
 // the temp files a killed writer left (RemoveStaleTemps, called when a run starts again).
 // Must not: know any file format, or write to the target path directly (a crash must leave old or new, never half).
-using System.Text;
 
 namespace Vae.Core.IO;
 

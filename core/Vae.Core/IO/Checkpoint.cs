@@ -1,11 +1,9 @@
 // The checkpoint file format (version 1): save atomically, load with every byte checked before it is trusted.
 // Owns: byte layout, magic / version / length / SHA-256 checks, the bounds-checked reader, clear format errors.
 // Must not: interpret names or values (CheckpointData holds them, the trainer gives them meaning).
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.IO;
 

@@ -1,7 +1,6 @@
 // What a checkpoint holds, as plain values, and the error raised when a file is not a readable checkpoint.
 // Owns: CheckpointData / NamedArray records, checked look-ups by name, CheckpointFormatException.
 // Must not: know the byte layout (Checkpoint.cs) or what the names mean (the trainer decides the names).
-using Vae.Core.Numerics;
 
 namespace Vae.Core.IO;
 

@@ -1,8 +1,6 @@
 // Training / evaluation curves as CSV with named columns (e.g. samples, epoch, train_elbo, test_elbo, seconds).
 // Owns: header, invariant round-trip number formatting, whole-file atomic rewrites, reading a curve back (resume, reports).
 // Must not: decide what is logged or when (the trainer does), or append to the file in place.
-using System.Globalization;
-using System.Text;
 
 namespace Vae.Core.IO;
 

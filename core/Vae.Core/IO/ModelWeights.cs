@@ -2,9 +2,6 @@
 // PyTorch nn.Linear names and shapes (encoder.0.weight [out, in], encoder.0.bias [out]), plus the ModelSpec in the
 // metadata, in a safetensors file (scripts/vae_torch.py loads it into PyTorch). Owns: that mapping and its inverse.
 // Must not: train, evaluate or choose file locations.
-using System.Globalization;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.IO;
 

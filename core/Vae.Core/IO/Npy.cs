@@ -3,8 +3,6 @@
 // a multiple of 64 bytes, then the row-major little-endian data (numpy.load reads it). Owns: writing and reading back
 // that one case. Must not: know what the matrix holds.
 using System.Buffers.Binary;
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Vae.Core.IO;

@@ -2,7 +2,6 @@
 // Owns: folder naming and creation, manifest.json (caller's object + environment), metrics.json, file names inside.
 // Must not: decide what a run logs, or write anything non-atomically (everything goes through AtomicFile).
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 

@@ -2,7 +2,6 @@
 // Owns: the lock file (never deleted: unlinking a held lock file would let a second holder in through a new file),
 // the holder note ".lock-holder" (pid, host, time; informational only), re-entrancy on the holding thread.
 // Must not: decide what a caller does with a locked run (sweeps wait or skip, `vae train` fails with the holder).
-using System.Text.Json;
 
 namespace Vae.Core.IO;
 

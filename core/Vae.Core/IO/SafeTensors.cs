@@ -5,8 +5,6 @@
 // Hand-written rather than a package: no maintained .NET safetensors package is served here, and the format is the three
 // lines above; the reader validates every offset so a corrupt file is a clear error, never a crash deep inside.
 using System.Buffers.Binary;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Vae.Core.IO;

@@ -2,8 +2,6 @@
 // half of them; then p(x) ~ [ (1/L) sum_l q(z_l) / (p(z_l) p(x|z_l)) ]^-1 over the second half (log-sum-exp in double).
 // Owns: chain start, burn-in, the per-datapoint Gaussian fit and the estimate. Must not: train, or use the encoder (the
 // estimate depends on the generative model only, so it scores AEVB, wake-sleep and MCEM alike).
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Inference;
 

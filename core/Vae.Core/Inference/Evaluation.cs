@@ -1,8 +1,6 @@
 // Evaluation of a trained model on a whole dataset: ELBO per datapoint, importance-sampled log p(x) (chunked over K,
 // log-mean-exp in double, from the engine's [K, M] log-weights), and posterior-collapse diagnostics.
 // Owns: the loops over data and samples for evaluation. Must not: train, or hold data beyond the caller's arrays.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Inference;
 

@@ -2,7 +2,6 @@
 // with a step size per chain, adapted towards a target acceptance probability (~0.9) while adapt is on, then fixed.
 // Owns: leapfrog, Metropolis accept/reject and the adaptation rule. Must not: own chain state between calls (the caller
 // keeps z, step sizes and RNG, so they can be checkpointed) or know what the target is.
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Inference;
 

@@ -2,8 +2,6 @@
 // with a one-thread GEMM provider and its own buffers; each batch is encoded once and its K samples decoded in tiles that
 // stay in cache. It draws the noise of Evaluator.LogLikelihood with the same (batch, kChunk) in the same order, so the two
 // agree to rounding. Owns: the workers, noise positioning and tiling. Must not: train, or change the estimator.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Inference;
 

@@ -2,8 +2,6 @@
 // (paper Appendix D: grad_z log p(z|x) = grad_z log p(z) + grad_z log p(x|z)), for HMC. Owns: log p(x, z) per row and
 // d log p(x, z)/dz through the decoder (no parameter gradients), and the M-step gradient d/dtheta at fixed z (MCEM).
 // Must not: sample, or update parameters.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Inference;
 

@@ -3,8 +3,6 @@
 // the [L, M] log-weights, and the gradient seeds of each estimator. Must not: draw noise (the caller passes eps)
 // or update parameters. Rows are sample-major: row r = l*M + m.
 using System.Numerics.Tensors;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Inference;
 

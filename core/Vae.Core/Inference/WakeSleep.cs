@@ -2,7 +2,6 @@
 // generative model (the paper's Fig. 2 baseline). Wake: z ~ q(z|x), ascend log p(x, z) in theta. Sleep: dream
 // z ~ p(z), x ~ p(x|z), ascend log q(z|x) in phi. Owns: both phases' objectives and gradients. Must not: draw noise
 // (the caller passes it) or update parameters. Shares the Sgvb workspaces it is given.
-using Vae.Core.Model;
 
 namespace Vae.Core.Inference;
 

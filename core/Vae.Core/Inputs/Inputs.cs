@@ -2,7 +2,6 @@
 // numbers (range, integer overflow, float32 overflow / underflow) and paths. The CLI, the F# layer and the core's own
 // records call it with the option's name as the user typed it ("--lr", "LearningRate", "VAE_PARALLEL").
 // Owns: the messages and the rules. Must not: know option records (OptionLimits does) or read files (FileKinds does).
-using System.Globalization;
 
 namespace Vae.Core.Inputs;
 

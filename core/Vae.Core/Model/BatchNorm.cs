@@ -2,8 +2,6 @@
 // rows = M*H*W for channels-last images (per-channel statistics). Forward and backward side by side.
 // Owns: the per-column statistics of the last forward. Must not: allocate per call or update parameters; running
 // statistics live in the model's STATE buffer (not trained, saved with the parameters), scale/shift in theta.
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 

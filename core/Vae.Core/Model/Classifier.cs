@@ -1,8 +1,6 @@
 // A small MLP image classifier (softmax over classes) whose penultimate layer gives the features of the Fréchet
 // distance (Inference/Frechet.cs). Owns: its spec, layout and forward/backward side by side; the log-likelihood
 // objective J = mean log softmax(logits)[y] and dJ/dlogits. Must not: train (Training/ClassifierTraining.cs) or load data.
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 

@@ -2,8 +2,6 @@
 // a chunk of the batch, then ONE GEMM per chunk (forward and both backward products). Forward and backward side by side,
 // same argument order as Dense. Owns: the column workspace and the chunking. Must not: know about models or optimizers.
 // Backward ACCUMULATES (beta = 1) into grad and dx; the owner zeroes. dy is the gradient of the PRE-activation output.
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 
@@ -24,6 +22,7 @@ public abstract class ConvLayer
 {
     private protected readonly float[] _cols; // [chunk*Ho*Wo, K*K*C] (C: input channels for Conv2d, output for the transposed one)
     private protected readonly int _chunk;
+    readonly int _wLength;
 
     private protected ConvLayer(ParameterLayout layout, string prefix, ConvGeometry g, int wRows, int wCols, int channels,
                                 int maxBatch, int columnBudget)
@@ -32,7 +31,7 @@ public abstract class ConvLayer
         if (w.Rows != wRows || w.Cols != wCols || b.Cols != channels)
             throw new ArgumentException($"{prefix}: layout has W [{w.Rows}, {w.Cols}], b [{b.Cols}]; geometry needs [{wRows}, {wCols}], [{channels}]");
         if (maxBatch <= 0) throw new ArgumentException($"{prefix}: maxBatch ({maxBatch}) must be positive");
-        (G, WOffset, BOffset, MaxBatch) = (g, w.Offset, b.Offset, maxBatch);
+        (G, WOffset, BOffset, MaxBatch, Cout, _wLength) = (g, w.Offset, b.Offset, maxBatch, channels, w.Rows * w.Cols);
         _chunk = ConvChunk.Images(g, maxBatch, columnBudget);
         _cols = new float[_chunk * g.Patches * g.PatchSize];
     }
@@ -42,6 +41,12 @@ public abstract class ConvLayer
     public int WOffset { get; }
     public int BOffset { get; }
     public int MaxBatch { get; }
+    /// <summary>Output channels.</summary>
+    public int Cout { get; }
+    /// <summary>Floats per input image.</summary>
+    public abstract int InSize { get; }
+    /// <summary>Floats per output image, Ho*Wo*Cout.</summary>
+    public abstract int OutSize { get; }
     /// <summary>Images per im2col chunk (one GEMM each).</summary>
     public int ChunkImages => _chunk;
 
@@ -58,6 +63,26 @@ public abstract class ConvLayer
         n0 = i * _chunk; c = Math.Min(_chunk, m - n0);
         return _cols.AsSpan(0, c * G.Patches * G.PatchSize);
     }
+
+    /// <summary>grad[W] += the weight gradient, grad[b] += sums of dy over M*Ho*Wo (both skipped when grad is empty);
+    /// dx[m, InSize] += the input gradient (skipped when dx is empty). dy: [m, Ho, Wo, Cout] w.r.t. the pre-activation.
+    /// The chunk loop and the bias are here once; each layer's two GEMMs per chunk are its BackwardChunk.</summary>
+    public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+                         Span<float> grad, Span<float> dx, int m)
+    {
+        var dw = grad.IsEmpty ? grad : grad.Slice(WOffset, _wLength);
+        for (int i = 0, chunks = Chunks(m); i < chunks; i++)
+        {
+            var cols = Cols(i, m, out int n0, out int c);
+            BackwardChunk(blas, theta.Slice(WOffset, _wLength), x.IsEmpty ? x : x.Slice(n0 * InSize, c * InSize), dy.Slice(n0 * OutSize, c * OutSize),
+                          dw, dx.IsEmpty ? dx : dx.Slice(n0 * InSize, c * InSize), cols, c);
+        }
+        if (!grad.IsEmpty) Kernels.AccumulateColumnSums(dy.Slice(0, m * OutSize), m * (OutSize / Cout), grad.Slice(BOffset, Cout));
+    }
+
+    /// <summary>One chunk of c images: dw += its weight gradient (unless empty), dx += its input gradient (unless empty).</summary>
+    private protected abstract void BackwardChunk(IBlas blas, ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+                                                  Span<float> dw, Span<float> dx, Span<float> cols, int c);
 
     void CheckBatch(int m)
     {
@@ -77,13 +102,11 @@ public sealed class Conv2d : ConvLayer
 
     /// <summary>A convolution of images g.H x g.W x g.C into cout channels, for batches of up to maxBatch images.</summary>
     public Conv2d(ParameterLayout layout, string prefix, ConvGeometry g, int cout, int maxBatch, int columnBudget = ConvChunk.ColumnBudget)
-        : base(layout, prefix, g, g.PatchSize, cout, cout, maxBatch, columnBudget) => Cout = cout;
+        : base(layout, prefix, g, g.PatchSize, cout, cout, maxBatch, columnBudget) { }
 
-    public int Cout { get; }
     /// <summary>Floats per input image, H*W*Cin.</summary>
-    public int InSize => G.ImageSize;
-    /// <summary>Floats per output image, Ho*Wo*Cout.</summary>
-    public int OutSize => G.Patches * Cout;
+    public override int InSize => G.ImageSize;
+    public override int OutSize => G.Patches * Cout;
 
     /// <summary>y[m, Ho, Wo, Cout] = act(x * W + b) (overwrites y).</summary>
     public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> y, int m,
@@ -100,29 +123,21 @@ public sealed class Conv2d : ConvLayer
         Kernels.BiasActivation(y.Slice(0, m * OutSize), theta.Slice(BOffset, Cout), m * p, act);
     }
 
-    /// <summary>grad[W] += cols(x)^T dy, grad[b] += sums of dy over M*Ho*Wo (skipped when grad is empty);
-    /// dx[m, H, W, Cin] += col2im(dy W^T) (skipped when dx is empty). dy: [m, Ho, Wo, Cout] w.r.t. the pre-activation.</summary>
-    public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-                         Span<float> grad, Span<float> dx, int m)
+    /// <summary>dW += cols(x)^T dy; dx += col2im(dy W^T).</summary>
+    private protected override void BackwardChunk(IBlas blas, ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+                                                  Span<float> dw, Span<float> dx, Span<float> cols, int c)
     {
-        int p = G.Patches, k = G.PatchSize;
-        var wt = theta.Slice(WOffset, k * Cout);
-        for (int i = 0, chunks = Chunks(m); i < chunks; i++)
+        int rows = c * G.Patches, k = G.PatchSize;
+        if (!dw.IsEmpty)
         {
-            var cols = Cols(i, m, out int n0, out int c);
-            var dyc = dy.Slice(n0 * OutSize, c * OutSize);
-            if (!grad.IsEmpty)
-            {
-                G.Im2Col(x.Slice(n0 * InSize, c * InSize), c, cols);
-                blas.Sgemm(true, false, k, Cout, c * p, 1f, cols, k, dyc, Cout, 1f, grad.Slice(WOffset, k * Cout), Cout);
-            }
-            if (!dx.IsEmpty)
-            {
-                blas.Sgemm(false, true, c * p, k, Cout, 1f, dyc, Cout, wt, Cout, 0f, cols, k);
-                G.Col2ImAdd(cols, c, dx.Slice(n0 * InSize, c * InSize));
-            }
+            G.Im2Col(x, c, cols);
+            blas.Sgemm(true, false, k, Cout, rows, 1f, cols, k, dy, Cout, 1f, dw, Cout);
         }
-        if (!grad.IsEmpty) Kernels.AccumulateColumnSums(dy.Slice(0, m * OutSize), m * p, grad.Slice(BOffset, Cout));
+        if (!dx.IsEmpty)
+        {
+            blas.Sgemm(false, true, rows, k, Cout, 1f, dy, Cout, w, Cout, 0f, cols, k);
+            G.Col2ImAdd(cols, c, dx);
+        }
     }
 }
 
@@ -154,11 +169,9 @@ public sealed class ConvTranspose2d : ConvLayer
         : base(layout, prefix, g, cin, g.PatchSize, g.C, maxBatch, columnBudget) => Cin = cin;
 
     public int Cin { get; }
-    public int Cout => G.C;
     /// <summary>Floats per input image, Hi*Wi*Cin.</summary>
-    public int InSize => G.Patches * Cin;
-    /// <summary>Floats per output image, Ho*Wo*Cout.</summary>
-    public int OutSize => G.ImageSize;
+    public override int InSize => G.Patches * Cin;
+    public override int OutSize => G.ImageSize;
 
     /// <summary>y[m, Ho, Wo, Cout] = act(convT(x, W) + b) (overwrites y).</summary>
     public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> y, int m,
@@ -176,22 +189,13 @@ public sealed class ConvTranspose2d : ConvLayer
         Kernels.BiasActivation(y.Slice(0, m * OutSize), theta.Slice(BOffset, Cout), m * G.H * G.W, act);
     }
 
-    /// <summary>grad[W] += x^T im2col(dy), grad[b] += sums of dy over M*Ho*Wo (skipped when grad is empty);
-    /// dx[m, Hi, Wi, Cin] += im2col(dy) W^T (skipped when dx is empty). dy: [m, Ho, Wo, Cout] w.r.t. the pre-activation.</summary>
-    public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-                         Span<float> grad, Span<float> dx, int m)
+    /// <summary>dW += x^T im2col(dy); dx += im2col(dy) W^T.</summary>
+    private protected override void BackwardChunk(IBlas blas, ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+                                                  Span<float> dw, Span<float> dx, Span<float> cols, int c)
     {
-        int p = G.Patches, k = G.PatchSize;
-        var wt = theta.Slice(WOffset, Cin * k);
-        for (int i = 0, chunks = Chunks(m); i < chunks; i++)
-        {
-            var cols = Cols(i, m, out int n0, out int c);
-            G.Im2Col(dy.Slice(n0 * OutSize, c * OutSize), c, cols);
-            if (!grad.IsEmpty)
-                blas.Sgemm(true, false, Cin, k, c * p, 1f, x.Slice(n0 * InSize, c * InSize), Cin, cols, k, 1f, grad.Slice(WOffset, Cin * k), k);
-            if (!dx.IsEmpty)
-                blas.Sgemm(false, true, c * p, Cin, k, 1f, cols, k, wt, k, 1f, dx.Slice(n0 * InSize, c * InSize), Cin);
-        }
-        if (!grad.IsEmpty) Kernels.AccumulateColumnSums(dy.Slice(0, m * OutSize), m * G.H * G.W, grad.Slice(BOffset, Cout));
+        int rows = c * G.Patches, k = G.PatchSize;
+        G.Im2Col(dy, c, cols);
+        if (!dw.IsEmpty) blas.Sgemm(true, false, Cin, k, rows, 1f, x, Cin, cols, k, 1f, dw, k);
+        if (!dx.IsEmpty) blas.Sgemm(false, true, rows, Cin, k, 1f, cols, k, w, k, 1f, dx, Cin);
     }
 }

@@ -3,8 +3,6 @@
 // decoder dense 7*7*32 ReLU -> convT G1 3x3/2 "same" ReLU (14x14) -> convT G2 3x3/2 "same" ReLU (28x28) -> convT 1 3x3/1
 // "same" -> Bernoulli logits. Owns: those shapes, their layout entries and activation workspaces. Must not: know about
 // likelihoods or estimators. "same" for stride 2 is PyTorch's padding 1, output padding 1 (TF pads the bottom/right instead).
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 
@@ -65,93 +63,93 @@ public static class ConvVae
     }
 }
 
-/// <summary>x [rows, 28*28] -> conv -> act -> conv -> act -> Output [rows, EncoderWidth] (NHWC flatten).</summary>
-public sealed class ConvEncoder : INetwork
+/// <summary>A trunk's activation workspaces: H[i] / DH[i] [maxRows, Widths[i]] for each layer's output (the last is the
+/// network's Output / OutputGrad), shared by the encoder and decoder so each holds only its layers and their order.</summary>
+public abstract class NetworkBuffers : INetwork
 {
-    readonly Conv2d _c0, _c1;
-    readonly float[] _h0, _dh0, _h1, _dh1; // [maxRows, 13*13*F1], [maxRows, 6*6*F2]
-    readonly Activation _act;
+    readonly int[] _widths;
+    protected readonly float[][] H, DH;
+    protected readonly Activation Act;
 
-    public ConvEncoder(ParameterLayout layout, ModelSpec s, int maxRows)
+    protected NetworkBuffers(int maxRows, Activation act, params int[] widths)
     {
-        _c0 = new Conv2d(layout, "enc.conv0", ConvVae.Enc0(s), s.EncoderHidden[0], maxRows);
-        _c1 = new Conv2d(layout, "enc.conv1", ConvVae.Enc1(s), s.EncoderHidden[1], maxRows);
-        (_act, MaxRows) = (s.Activation, maxRows);
-        _h0 = new float[maxRows * _c0.OutSize]; _dh0 = new float[_h0.Length];
-        _h1 = new float[maxRows * _c1.OutSize]; _dh1 = new float[_h1.Length];
+        (MaxRows, Act, _widths) = (maxRows, act, widths);
+        H = widths.Select(w => new float[maxRows * w]).ToArray();
+        DH = widths.Select(w => new float[maxRows * w]).ToArray();
     }
 
     public int MaxRows { get; }
-    public int OutWidth => _c1.OutSize;
-    public Span<float> Output => _h1;
-    public Span<float> OutputGrad => _dh1;
+    public int OutWidth => _widths[^1];
+    public Span<float> Output => H[^1];
+    public Span<float> OutputGrad => DH[^1];
 
-    public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows)
+    public void ZeroGrad(int rows) { for (int i = 0; i < DH.Length; i++) DH[i].AsSpan(0, rows * _widths[i]).Clear(); }
+
+    /// <summary>DH[i] *= act'(H[i]) on the first rows: the gradient w.r.t. layer i's pre-activation.</summary>
+    protected void ActivationBackward(int i, int rows) =>
+        Kernels.ActivationBackward(Act, H[i].AsSpan(0, rows * _widths[i]), DH[i].AsSpan(0, rows * _widths[i]));
+
+    public abstract void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows);
+    public abstract void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> grad, Span<float> dx, int rows);
+}
+
+/// <summary>x [rows, 28*28] -> conv -> act -> conv -> act -> Output [rows, EncoderWidth] (NHWC flatten).</summary>
+public sealed class ConvEncoder : NetworkBuffers
+{
+    readonly Conv2d _c0, _c1;
+
+    public ConvEncoder(ParameterLayout layout, ModelSpec s, int maxRows)
+        : this(new Conv2d(layout, "enc.conv0", ConvVae.Enc0(s), s.EncoderHidden[0], maxRows),
+               new Conv2d(layout, "enc.conv1", ConvVae.Enc1(s), s.EncoderHidden[1], maxRows), s.Activation, maxRows) { }
+
+    ConvEncoder(Conv2d c0, Conv2d c1, Activation act, int maxRows) : base(maxRows, act, c0.OutSize, c1.OutSize) => (_c0, _c1) = (c0, c1);
+
+    public override void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows)
     {
-        _c0.Forward(blas, theta, x, _h0, rows, _act);
-        _c1.Forward(blas, theta, _h0, _h1, rows, _act);
+        _c0.Forward(blas, theta, x, H[0], rows, Act);
+        _c1.Forward(blas, theta, H[0], H[1], rows, Act);
     }
 
-    public void ZeroGrad(int rows) { _dh0.AsSpan(0, rows * _c0.OutSize).Clear(); _dh1.AsSpan(0, rows * _c1.OutSize).Clear(); }
-
-    public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> grad, Span<float> dx, int rows)
+    public override void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> x, Span<float> grad, Span<float> dx, int rows)
     {
-        int n1 = rows * _c1.OutSize, n0 = rows * _c0.OutSize;
-        Kernels.ActivationBackward(_act, _h1.AsSpan(0, n1), _dh1.AsSpan(0, n1));
-        _c1.Backward(blas, theta, _h0, _dh1, grad, _dh0, rows);
-        Kernels.ActivationBackward(_act, _h0.AsSpan(0, n0), _dh0.AsSpan(0, n0));
-        _c0.Backward(blas, theta, x, _dh0, grad, dx, rows);
+        ActivationBackward(1, rows);
+        _c1.Backward(blas, theta, H[0], DH[1], grad, DH[0], rows);
+        ActivationBackward(0, rows);
+        _c0.Backward(blas, theta, x, DH[0], grad, dx, rows);
     }
 }
 
 /// <summary>z [rows, Dz] -> dense 7*7*32 -> act -> convT -> act -> convT -> act -> convT -> Output = logits [rows, 784].</summary>
-public sealed class ConvDecoder : INetwork
+public sealed class ConvDecoder : NetworkBuffers
 {
     readonly Dense _d0;
     readonly ConvTranspose2d _t0, _t1, _t2;
-    readonly float[] _h0, _dh0, _h1, _dh1, _h2, _dh2, _h3, _dh3; // [maxRows, 7*7*32 | 14*14*G1 | 28*28*G2 | 784]
-    readonly Activation _act;
 
     public ConvDecoder(ParameterLayout layout, ModelSpec s, int maxRows)
+        : this(new Dense(layout, "dec.0"),
+               new ConvTranspose2d(layout, "dec.convt0", ConvVae.Dec0(s), ConvVae.DenseChannels, maxRows),
+               new ConvTranspose2d(layout, "dec.convt1", ConvVae.Dec1(s), s.DecoderHidden[0], maxRows),
+               new ConvTranspose2d(layout, "dec.logits", ConvVae.Dec2(s), s.DecoderHidden[1], maxRows), s.Activation, maxRows) { }
+
+    ConvDecoder(Dense d0, ConvTranspose2d t0, ConvTranspose2d t1, ConvTranspose2d t2, Activation act, int maxRows)
+        : base(maxRows, act, d0.Out, t0.OutSize, t1.OutSize, t2.OutSize) => (_d0, _t0, _t1, _t2) = (d0, t0, t1, t2);
+
+    public override void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> z, int rows)
     {
-        _d0 = new Dense(layout, "dec.0");
-        _t0 = new ConvTranspose2d(layout, "dec.convt0", ConvVae.Dec0(s), ConvVae.DenseChannels, maxRows);
-        _t1 = new ConvTranspose2d(layout, "dec.convt1", ConvVae.Dec1(s), s.DecoderHidden[0], maxRows);
-        _t2 = new ConvTranspose2d(layout, "dec.logits", ConvVae.Dec2(s), s.DecoderHidden[1], maxRows);
-        (_act, MaxRows) = (s.Activation, maxRows);
-        _h0 = new float[maxRows * _d0.Out]; _dh0 = new float[_h0.Length];
-        _h1 = new float[maxRows * _t0.OutSize]; _dh1 = new float[_h1.Length];
-        _h2 = new float[maxRows * _t1.OutSize]; _dh2 = new float[_h2.Length];
-        _h3 = new float[maxRows * _t2.OutSize]; _dh3 = new float[_h3.Length];
+        _d0.Forward(blas, theta, z, H[0].AsSpan(0, rows * _d0.Out), rows, Act);
+        _t0.Forward(blas, theta, H[0], H[1], rows, Act);
+        _t1.Forward(blas, theta, H[1], H[2], rows, Act);
+        _t2.Forward(blas, theta, H[2], H[3], rows);
     }
 
-    public int MaxRows { get; }
-    public int OutWidth => _t2.OutSize;
-    public Span<float> Output => _h3;
-    public Span<float> OutputGrad => _dh3;
-
-    public void Forward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> z, int rows)
+    public override void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> z, Span<float> grad, Span<float> dz, int rows)
     {
-        _d0.Forward(blas, theta, z, _h0.AsSpan(0, rows * _d0.Out), rows, _act);
-        _t0.Forward(blas, theta, _h0, _h1, rows, _act);
-        _t1.Forward(blas, theta, _h1, _h2, rows, _act);
-        _t2.Forward(blas, theta, _h2, _h3, rows);
-    }
-
-    public void ZeroGrad(int rows)
-    {
-        _dh0.AsSpan(0, rows * _d0.Out).Clear(); _dh1.AsSpan(0, rows * _t0.OutSize).Clear();
-        _dh2.AsSpan(0, rows * _t1.OutSize).Clear(); _dh3.AsSpan(0, rows * _t2.OutSize).Clear();
-    }
-
-    public void Backward(IBlas blas, ReadOnlySpan<float> theta, ReadOnlySpan<float> z, Span<float> grad, Span<float> dz, int rows)
-    {
-        _t2.Backward(blas, theta, _h2, _dh3, grad, _dh2, rows);
-        Kernels.ActivationBackward(_act, _h2.AsSpan(0, rows * _t1.OutSize), _dh2.AsSpan(0, rows * _t1.OutSize));
-        _t1.Backward(blas, theta, _h1, _dh2, grad, _dh1, rows);
-        Kernels.ActivationBackward(_act, _h1.AsSpan(0, rows * _t0.OutSize), _dh1.AsSpan(0, rows * _t0.OutSize));
-        _t0.Backward(blas, theta, _h0, _dh1, grad, _dh0, rows);
-        Kernels.ActivationBackward(_act, _h0.AsSpan(0, rows * _d0.Out), _dh0.AsSpan(0, rows * _d0.Out));
-        _d0.Backward(blas, theta, z, _dh0, grad, dz, rows);
+        _t2.Backward(blas, theta, H[2], DH[3], grad, DH[2], rows);
+        ActivationBackward(2, rows);
+        _t1.Backward(blas, theta, H[1], DH[2], grad, DH[1], rows);
+        ActivationBackward(1, rows);
+        _t0.Backward(blas, theta, H[0], DH[1], grad, DH[0], rows);
+        ActivationBackward(0, rows);
+        _d0.Backward(blas, theta, z, DH[0], grad, dz, rows);
     }
 }

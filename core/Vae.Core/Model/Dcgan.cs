@@ -2,8 +2,6 @@
 // -> ReLU -> convT s2 -> sigmoid; discriminator conv s2 -> LeakyReLU(0.2) -> conv s2 -> BN -> LeakyReLU -> dense -> logit.
 // Owns: the spec, both layouts (theta and BN running-statistics state) and forward/backward side by side.
 // Must not: hold losses or optimizers (Training/GanStep.cs). Backward ACCUMULATES into grad and dx; the owner zeroes.
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 

@@ -2,8 +2,6 @@
 // Owns: GEMM calls and activation kernels of hidden layers, their activation workspaces, and the choice of the exact
 // sparse first-layer products for 0/1 input batches (Numerics/BinaryInput.cs).
 // Must not: know about likelihoods, estimators or optimizers. Backward ACCUMULATES (beta = 1); the owner zeroes.
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 

@@ -1,10 +1,8 @@
 // Decoder likelihoods log p(x|z) per row (in double) and their gradient w.r.t. the decoder's head(s), fused into
 // one vectorised pass per row. Owns: Bernoulli-from-logits and Gaussian (identity or sigmoid mean, log-variance head).
 // Paper Appendix C.1, C.2. Must not: do GEMMs or know about estimators. Row r of the head pairs with data row r % M.
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Model;
 

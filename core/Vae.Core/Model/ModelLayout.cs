@@ -1,6 +1,5 @@
 // Where each of a VAE's tensors lives in the flat parameter buffer (the engine contract's fixed order).
 // Owns: the ModelSpec -> ParameterLayout mapping. Must not: allocate parameter storage or initialise values.
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 

@@ -1,6 +1,5 @@
 // What a VAE looks like (paper Appendix C): sizes, hidden activation, likelihood. Pure data + validation.
 // Owns: the model enums and ModelSpec. Must not: allocate buffers or know about training.
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Model;
 

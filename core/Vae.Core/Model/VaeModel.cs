@@ -1,8 +1,6 @@
 // The VAE's two networks (paper Appendix C): Gaussian MLP encoder x -> (Mu, LogVar) and MLP decoder z -> head(s),
 // with workspaces sized once. Owns: encoder/decoder forward and backward, head buffers, log p(x|z) per row.
 // Must not: sample noise, combine terms into estimators (Sgvb does) or update parameters.
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Model;
 

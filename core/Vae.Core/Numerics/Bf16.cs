@@ -2,9 +2,9 @@
 // emulated bf16 GEMM (inputs rounded to bf16, products and sums in fp32) that defines the numerics a bf16 GEMM with fp32
 // accumulation must reproduce. Owns: those kernels and the emulated provider. Must not: load native code (OneDnn.cs)
 // or decide which precision a run gets (PrecisionChoice.cs).
+using System.Runtime.InteropServices;
 using System.Buffers;
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace Vae.Core.Numerics;
 

@@ -2,11 +2,7 @@
 // shapes (interleaved rounds, best of each) and cached per machine + library versions in the user's cache folder.
 // Owns: the calibration shapes and timing, the cache file (format, key, atomic write). Must not: load or verify
 // providers (BlasResolver does) or write anywhere but $XDG_CACHE_HOME/vae (else ~/.cache/vae).
-using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 
 namespace Vae.Core.Numerics;
 

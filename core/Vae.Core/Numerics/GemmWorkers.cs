@@ -1,7 +1,6 @@
 // A tiny fixed pool of helper threads for ManagedBlas: one sgemm call = up to T chunks, the caller runs chunk 0.
 // Owns: waking helpers, waiting for them, and doing so without allocating per call (Parallel.For allocates).
 // Must not: know GEMM maths (it calls ManagedBlas.RunChunk) or be shared between ManagedBlas instances.
-using System.Diagnostics;
 
 namespace Vae.Core.Numerics;
 

@@ -1,9 +1,8 @@
 // Patch unfolding for convolutions on channels-last (NHWC) images: im2col copies every K x K patch of a batch into one
 // row of a [M*Ho*Wo, K*K*C] matrix (so a convolution is ONE GEMM over the batch); col2im adds such rows back onto images.
 // Owns: the geometry (output size, padding) and the two copy loops. Must not: call BLAS or hold parameters.
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 
 namespace Vae.Core.Numerics;
 

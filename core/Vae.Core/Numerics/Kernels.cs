@@ -1,7 +1,6 @@
 // Span-in / span-out elementwise kernels for the layers: bias fused with the activation, activations and their
 // derivatives, column sums. Owns: allocation-free loops, each written once generic over the vector width (Vector512
 // when accelerated, else Vector256), plus the scalar fallback; row tails as one zero-padded vector. Must not: know about models or GEMM.
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 

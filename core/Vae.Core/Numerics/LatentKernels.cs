@@ -1,9 +1,8 @@
 // Flat vectorised kernels of the diagonal-Gaussian latent layer: sigma = exp(LogVar / 2), z = mu + sigma * eps, the
 // closed-form KL terms (in double), and the reparameterisation backward. Owns: loops over [M, Dz] blocks.
 // Must not: draw noise, sum per datapoint into estimators (Sgvb does) or know about layers.
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace Vae.Core.Numerics;

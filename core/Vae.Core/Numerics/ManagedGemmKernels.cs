@@ -1,7 +1,6 @@
 // The single-thread heart of ManagedBlas: cache blocking, packing of A and B panels, and the SIMD micro-kernels.
 // Owns: computing one rectangular block C[i0:i1, j0:j1] with caller-provided pack buffers (no allocation here).
 // Must not: start threads, allocate, or validate arguments (ManagedBlas does both before calling in).
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -2,7 +2,6 @@
 // 1 - exp(-h); each written once, generic over the vector width (V512, V256: SimdVector.cs), plus a scalar double twin
 // for CPUs without 256-bit vectors. Owns: the formulas and their accuracy (~2e-7 relative; NaN in gives NaN out; |a| = 100 and
 // +/-inf give the finite or infinite limit). Must not: loop over buffers or know about layers.
-using System.Runtime.CompilerServices;
 
 namespace Vae.Core.Numerics;
 

@@ -2,7 +2,6 @@
 // so each SIMD kernel is written once, generic over the width (the JIT specialises a struct type argument and inlines
 // the wrappers to the bare intrinsics). Owns: the per-width primitives only. Must not: hold formulas or loops.
 // (.NET's own ISimdVector<TSelf, T> would serve, but it is internal in .NET 10.)
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Vae.Core.Numerics;

@@ -2,22 +2,13 @@
 // batch-norm running statistics, Adam moments and RNG states, samples-64.png, metrics.json last) and sample from it.
 // Owns: GanOptions, the training loop over epochs, the checkpoint names. Must not: hold model maths (Model/Dcgan.cs,
 // Training/GanStep.cs) or parse command lines.
-using System.Diagnostics;
-using System.Text.Json;
-using Vae.Core.Data;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Core.Runs;
 
 /// <summary>How a DCGAN is trained. Defaults: Radford et al. 2016 (Adam lr 2e-4, beta1 0.5, init N(0, 0.02²)), M = 64,
 /// on the grey training images (pixels in [0, 1], generator output sigmoid).</summary>
-public sealed record GanOptions
+public sealed record GanOptions : DatasetRunOptions
 {
-    public string Dataset { get; init; } = "mnist";
-    public string? DataDir { get; init; }
     public DcganSpec Model { get; init; } = new();
     public int BatchSize { get; init; } = 64;
     public int Epochs { get; init; } = 5;
@@ -25,7 +16,6 @@ public sealed record GanOptions
     public long MaxTrainingSamples { get; init; }
     public double LearningRate { get; init; } = 2e-4;
     public double Beta1 { get; init; } = 0.5;
-    public ulong Seed { get; init; } = 1;
 
     public GanOptions Validate()
     {
@@ -55,51 +45,73 @@ public static class GanRun
     public const string Kind = "dcgan";
     public static readonly IReadOnlyList<string> CurveFields = ["samples", "epoch", "step", "seconds", "d_objective", "g_objective", "d_real", "d_fake"];
 
-    /// <summary>Trains into RESULTS/EXPERIMENT/RUN-ID (a fresh folder), logging one line per epoch (or per tenth of the budget).</summary>
-    public static GanMetrics Train(GanOptions o, string resultsRoot, string experiment, string? runId, IBlas blas, TextWriter log)
+    /// <summary>Trains into RESULTS/EXPERIMENT/RUN-ID (a fresh folder), logging one line per epoch (or per tenth of the budget)
+    /// and saving a checkpoint at each of those points. With <paramref name="resume"/> (needs a run id), a folder holding a
+    /// checkpoint continues from it bit-exactly (same options required); a missing folder starts fresh. A cancelled
+    /// <paramref name="cancel"/> stops at the next checkpoint and throws <see cref="RunInterruptedException"/>.</summary>
+    public static GanMetrics Train(GanOptions o, string resultsRoot, string experiment, string? runId, IBlas blas, TextWriter log,
+                                   bool resume = false, CancellationToken cancel = default)
     {
         o.Validate();
+        if (resume && runId is null) throw Input.Error("--resume", "needs --run-id (the name of the run folder to continue)");
         var data = Datasets.Load(o.Dataset, o.DataDir, ValidationSplit.MergeIntoTrain);
         if (data.Info.Rows != o.Model.Side || data.Info.Cols != o.Model.Side)
             throw new ArgumentException($"DCGAN side {o.Model.Side} does not fit dataset {o.Dataset} ({data.Info.Rows}x{data.Info.Cols})");
-        var folder = RunFolder.Create(resultsRoot, experiment, runId);
-        folder.WriteManifest(new { Kind, Options = o, Model = o.Model.ToString(), Data = data.Describe(), Blas = blas.Describe() });
+        runId ??= RunFolder.NewRunId(DateTime.UtcNow);
+        string path = FileKinds.RunFolderPath(resultsRoot, experiment, runId);
+        var folder = resume && Directory.Exists(path) ? RunFolder.Open(path) : RunFolder.Create(resultsRoot, experiment, runId);
+        using var runLock = RunLock.TryAcquire(folder.Path) ?? throw new RunLockedException(folder.Path, RunLock.Holder(folder.Path));
+        if (File.Exists(folder.File(RunFolder.MetricsFile)))
+            throw new InvalidOperationException($"run '{folder.Path}' is already finished (metrics.json exists); start a new run id");
+        var (savedOptions, saved) = resume ? Read(folder.Path) : (null, null);
+        if (saved is not null && savedOptions != o)
+            throw new ArgumentException($"run '{folder.Path}' was trained with other options; resume needs the same options (saved: {savedOptions}; given: {o})");
+
         var step = new GanStep(o.Model, blas, o.BatchSize, new OptimizerOptions { LearningRate = o.LearningRate, Beta1 = o.Beta1 },
                                data.Train.N, new Rng(o.Seed, RngStream.Noise));
         step.Initialize(new Rng(o.Seed, RngStream.Init));
         var batches = new BatchIterator(data.Train, o.BatchSize, o.Seed, binarize: false);
-        var curve = folder.CreateCurve("curve.csv", CurveFields);
+        long start = saved is null ? 0 : Restore(saved, step, batches);
+        double secondsBefore = 0;
+        var curve = saved is null
+            ? folder.CreateCurve("curve.csv", CurveFields)
+            : CurveCsv.Resume(folder.File("curve.csv"), CurveFields, row => { bool keep = row[2] <= start; if (keep) secondsBefore = row[3]; return keep; });
+        if (saved is null) folder.WriteManifest(new { Kind, Options = o, Model = o.Model.ToString(), Data = data.Describe(), Blas = blas.Describe() });
+        else log.WriteLine($"resuming {folder.Path} at step {start}");
         var x = new float[o.BatchSize * data.D];
         long total = o.Steps(data.Train.N);
         long every = Math.Max(1, Math.Min(batches.BatchesPerEpoch, (total + 9) / 10));
         var sw = Stopwatch.StartNew();
         double sd = 0, sg = 0, pr = 0, pf = 0; int count = 0;
-        var last = new double[4];
-        for (long s = 1; s <= total; s++)
+        var last = saved is null ? new double[4] : [.. CurveCsv.Read(curve.Path).Rows[^1][4..]];
+        for (long s = start + 1; s <= total; s++)
         {
             batches.Next(x);
             var r = step.Step(x, o.BatchSize);
             (sd, sg, pr, pf, count) = (sd + r.DiscriminatorObjective, sg + r.GeneratorObjective, pr + r.RealProbability, pf + r.FakeProbability, count + 1);
             if (s % every != 0 && s != total) continue;
             last = [sd / count, sg / count, pr / count, pf / count];
-            double epochs = (double)s * o.BatchSize / data.Train.N;
-            curve.Append([s * o.BatchSize, epochs, s, sw.Elapsed.TotalSeconds, .. last]);
+            double epochs = (double)s * o.BatchSize / data.Train.N, seconds = secondsBefore + sw.Elapsed.TotalSeconds;
+            curve.Append([s * o.BatchSize, epochs, s, seconds, .. last]);
             log.WriteLine($"dcgan step {s}/{total} (epoch {epochs:F2}): J_D {last[0]:F4} (equilibrium -1.3863), J_G {last[1]:F4}, " +
-                          $"D(x) {last[2]:F3}, D(G(z)) {last[3]:F3}, {sw.Elapsed.TotalSeconds:F1} s");
+                          $"D(x) {last[2]:F3}, D(G(z)) {last[3]:F3}, {seconds:F1} s");
             (sd, sg, pr, pf, count) = (0, 0, 0, 0, 0);
+            Save(folder, o, step, batches, s);
+            if (cancel.IsCancellationRequested && s < total) throw new RunInterruptedException(folder.Path, s);
         }
-        double seconds = sw.Elapsed.TotalSeconds, epochsDone = (double)total * o.BatchSize / data.Train.N;
-        Save(folder, o, step, total);
+        double trainSeconds = secondsBefore + sw.Elapsed.TotalSeconds, epochsDone = (double)total * o.BatchSize / data.Train.N;
         var samples = Sample(o.Model, step.ThetaG.Data, step.StateG.Data, blas, 64, o.Seed);
         ImageGrid.SaveTile(folder.File("samples-64.png"), samples, o.Model.Side, o.Model.Side, columns: 8, scale: 2);
         var metrics = new GanMetrics(o.Model.ToString(), o.Dataset, o.Seed, total, total * o.BatchSize, epochsDone, last[0], last[1], last[2], last[3],
-                                     seconds, seconds / epochsDone, blas.Describe());
+                                     trainSeconds, trainSeconds / epochsDone, blas.Describe());
         folder.WriteMetrics(metrics);
-        log.WriteLine($"done: {total} steps ({epochsDone:F2} epochs) in {seconds:F1} s ({metrics.SecondsPerEpoch:F1} s/epoch); {folder.Path}");
+        log.WriteLine($"done: {total} steps ({epochsDone:F2} epochs) in {trainSeconds:F1} s ({metrics.SecondsPerEpoch:F1} s/epoch); {folder.Path}");
         return metrics;
     }
 
-    static void Save(RunFolder folder, GanOptions o, GanStep step, long steps)
+    /// <summary>Everything the rest of the run depends on: both networks' parameters and batch-norm statistics, both Adam
+    /// states and step counts, the noise stream, the data position; written atomically (Checkpoint.Save).</summary>
+    static void Save(RunFolder folder, GanOptions o, GanStep step, BatchIterator batches, long steps)
     {
         var spec = JsonSerializer.Serialize(new GanCheckpointSpec(Kind, o), RunFolder.JsonOptions);
         var floats = new List<NamedArray<float>>
@@ -109,8 +121,29 @@ public static class GanRun
         };
         foreach (var (name, a) in step.OptimizerG.State) floats.Add(new("gen." + name, a));
         foreach (var (name, a) in step.OptimizerD.State) floats.Add(new("dis." + name, a));
+        var b = batches.State;
         Checkpoint.Save(folder.File(RunDriver.CheckpointFile), new CheckpointData(spec, floats, [],
-            new Dictionary<string, RngState> { ["noise"] = step.Noise.State }, new Dictionary<string, long> { ["steps"] = steps }));
+            new Dictionary<string, RngState> { ["noise"] = step.Noise.State, ["batch.shuffle"] = b.ShuffleAtEpochStart, ["batch.binarize"] = b.Binarize },
+            new Dictionary<string, long>
+            {
+                ["steps"] = steps, ["gen.optimizer.steps"] = step.OptimizerG.Steps, ["dis.optimizer.steps"] = step.OptimizerD.Steps,
+                ["batch.epoch"] = b.Epoch, ["batch.index"] = b.Index, ["batch.n"] = b.N, ["batch.size"] = b.BatchSize,
+            }));
+    }
+
+    /// <summary>Loads a checkpoint written by <see cref="Save"/> into a fresh step and iterator; returns the steps it holds.</summary>
+    static long Restore(CheckpointData c, GanStep step, BatchIterator batches)
+    {
+        c.CopyFloatsTo("gen.theta", step.ThetaG.Data); c.CopyFloatsTo("gen.state", step.StateG.Data);
+        c.CopyFloatsTo("dis.theta", step.ThetaD.Data); c.CopyFloatsTo("dis.state", step.StateD.Data);
+        foreach (var (name, a) in step.OptimizerG.State) c.CopyFloatsTo("gen." + name, a);
+        foreach (var (name, a) in step.OptimizerD.State) c.CopyFloatsTo("dis." + name, a);
+        step.OptimizerG.Steps = c.GetCounter("gen.optimizer.steps");
+        step.OptimizerD.Steps = c.GetCounter("dis.optimizer.steps");
+        step.Noise.Restore(c.GetRng("noise"));
+        batches.Restore(new BatchState((int)c.GetCounter("batch.n"), (int)c.GetCounter("batch.size"), (int)c.GetCounter("batch.epoch"),
+                                       (int)c.GetCounter("batch.index"), c.GetRng("batch.shuffle"), c.GetRng("batch.binarize")));
+        return c.GetCounter("steps");
     }
 
     /// <summary>The DCGAN options and checkpoint of a run folder; (null, null) when it is not a DCGAN run or has no checkpoint yet

@@ -1,7 +1,5 @@
 // Training progress for people: a live one-line bar (\r redraw) on a terminal, plain periodic lines when redirected.
 // Owns: formatting of progress, rates and ETA. Must not: decide when training reports (the trainer calls it).
-using System.Globalization;
-using Vae.Core.Training;
 
 namespace Vae.Core.Runs;
 

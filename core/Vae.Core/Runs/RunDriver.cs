@@ -2,14 +2,7 @@
 // figures, metrics (last, only when every number is finite), and resume of a killed run. The one code path for the CLI
 // and the F# scripts. Owns: what a run folder contains and in which order it is written, the resume rules.
 // Must not: parse arguments or do maths.
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Vae.Core.Data;
-using Vae.Core.Inputs;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Core.Runs;
 

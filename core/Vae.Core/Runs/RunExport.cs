@@ -1,8 +1,6 @@
 // Getting a trained run out to other tools: its weights as safetensors (PyTorch names and shapes, ModelWeights) and the
 // test set's latent means as .npy. Owns: which checkpoint tensor is exported and the default file names inside the run.
 // Must not: train or change existing run files (it only adds model.safetensors / latents-test.npy, or writes --out).
-using Vae.Core.IO;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Runs;
 

@@ -1,10 +1,6 @@
 // The run's PNG figures: reconstructions (input beside output), prior samples (paper Fig. 5), and for Dz = 2 the
 // learned manifold on the inverse-CDF grid (paper Fig. 4) and a scatter of test-set posterior means by label.
 // Owns: choosing z for each figure and turning decoder heads into means. Must not: train, or lay pixels out (ImageGrid does).
-using Vae.Core.Data;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Runs;
 

@@ -1,11 +1,6 @@
 // Working with a finished (or interrupted) run folder: reload its model from the checkpoint, evaluate it, sample from it.
 // Owns: rebuilding a Trainer from checkpoint.ckpt and the eval report. Must not: train or change existing run files
 // (it only adds eval-k<K>.json / eval-hmc-k<K>.json and samples-<n>.png).
-using Vae.Core.Data;
-using Vae.Core.Inference;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Core.Runs;
 

@@ -1,8 +1,6 @@
 // A run trained in several sittings (killed, resumed, extended) keeps one manifest; each sitting is a segment with its
 // own budget, BLAS provider, threads and commit, so the manifest never claims one provider or budget for work another did.
 // Owns: the segment record and the rule for which resumes change what a run means. Must not: train or write files.
-using Vae.Core.Inputs;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Runs;
 

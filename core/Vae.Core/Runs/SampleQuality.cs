@@ -1,12 +1,6 @@
 // The sample-quality metric every generative run gets: Fréchet distance between the classifier features of n model samples
 // and of the dataset's test images, plus the classifier's label distribution of the samples, written to frechet-n<n>.json.
 // Owns: choosing/training the classifier run, drawing the samples, the report. Must not: do the maths (Inference/Frechet.cs).
-using System.Diagnostics;
-using Vae.Core.Data;
-using Vae.Core.Inference;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
-using Vae.Core.Training;
 
 namespace Vae.Core.Runs;
 

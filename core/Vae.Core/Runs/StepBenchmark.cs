@@ -2,12 +2,6 @@
 // of a step (a recording IBlas), replays them alone on the provider (its own sgemm rate on the same shapes), and times
 // whole steps of the trainer's own TrainingStep (ms, s/epoch, GFLOP/s, managed bytes allocated).
 // Owns: benchmark loops. Must not: change the engine.
-using System.Diagnostics;
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Core.Runs;
 

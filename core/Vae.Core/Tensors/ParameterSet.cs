@@ -1,7 +1,6 @@
 // All model parameters in ONE flat float[] with named views from ONE layout table (so optimizers, checkpoints
 // and gradient buffers share the layout). Owns: the layout for a ModelSpec and initialisation.
 // Must not: do any model maths.
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Tensors;
 

@@ -1,29 +1,19 @@
 // Training the sample-quality classifier (Model/Classifier.cs) on a labelled dataset's grey training images, seeded, into
 // a run folder (manifest.json, checkpoint.ckpt with kind "classifier", metrics.json with the test accuracy), and loading
 // it back to embed images. Owns: ClassifierOptions, the loop, the folder's files. Must not: compute Fréchet distances.
-using System.Diagnostics;
-using System.Text.Json;
-using Vae.Core.Data;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Training;
 
-/// <summary>How the classifier is trained: Adam on J = mean log softmax[y], M = 100, grey pixels, all 60,000 MNIST training images.</summary>
-public sealed record ClassifierOptions
+/// <summary>How the classifier is trained: Adam on J = mean log softmax[y], M = 100, grey pixels, all 60,000 MNIST training images;
+/// the seed draws the initialisation (PyTorch's nn.Linear uniform) and the shuffle.</summary>
+public sealed record ClassifierOptions : DatasetRunOptions
 {
-    public string Dataset { get; init; } = "mnist";
-    /// <summary>Data root (--data); null = VAE_DATA, then data/.</summary>
-    public string? DataDir { get; init; }
     public ClassifierSpec Model { get; init; } = new();
     public int Epochs { get; init; } = 10;
     /// <summary>Train on the first N training images only (0 = all; tests use a few thousand).</summary>
     public int TrainLimit { get; init; }
     public int BatchSize { get; init; } = 100;
     public double LearningRate { get; init; } = 1e-3;
-    /// <summary>Seeds the initialisation (PyTorch's nn.Linear uniform) and the shuffle.</summary>
-    public ulong Seed { get; init; } = 1;
 
     public ClassifierOptions Validate()
     {

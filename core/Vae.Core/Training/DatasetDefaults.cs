@@ -1,8 +1,6 @@
 // A dataset's paper setup (Catalog: variant, hidden size, split, decoder mean) applied to training options, and the one
 // rule pairing decoder likelihood with data: Bernoulli for binary pixels, Gaussian for grey levels.
 // Owns: that rule and how a setup maps onto TrainOptions. Must not: store per-dataset facts (the catalog does).
-using Vae.Core.Data;
-using Vae.Core.Model;
 
 namespace Vae.Core.Training;
 

@@ -2,9 +2,6 @@
 // lr 2e-4, beta1 0.5): a discriminator update on a real and a generated batch, then a generator update.
 // Owns: both parameter / state / gradient buffers, both optimizers, the noise stream, the GAN losses. Must not: choose data,
 // write files, or allocate per step. All objectives are ascent objectives (J, higher is better) like the rest of the engine.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 

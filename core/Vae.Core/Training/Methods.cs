@@ -5,10 +5,6 @@
 // Owns: each method's noise streams and persistent state, and their checkpoint names. Must not: derive maths
 // (Inference does), loop over the budget or write files.
 using System.Numerics.Tensors;
-using Vae.Core.Inference;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Training;
 

@@ -1,10 +1,6 @@
 // The paper preset: Kingma & Welling (2014) §5 settings, with every choice the paper leaves unstated made explicit,
 // and the Adagrad step-size selection "from {0.01, 0.02, 0.1} by the training bound after the first few iterations".
 // Owns: those choices and the selection procedure. Must not: write files or parse arguments.
-using Vae.Core.Data;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 

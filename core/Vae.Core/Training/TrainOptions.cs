@@ -1,12 +1,7 @@
 // What a training run is: dataset and variant, model, estimator, optimizer, budget, seeds, cadences. Immutable
 // records with the paper's defaults and Validate(); flat result records that become table columns.
 // Must not: run anything.
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Vae.Core.Data;
-using Vae.Core.Inputs;
-using Vae.Core.Model;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 

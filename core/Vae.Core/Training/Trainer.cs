@@ -1,13 +1,7 @@
 // The paper's Algorithm 1 (minibatch AEVB): batches -> noise -> SGVB forward/backward -> optimizer step, with periodic
 // held-out evaluation, divergence guards and bit-exact snapshots. Owns: the training loop and its state.
 // Must not: parse arguments, print, or write result files (callers do, via callbacks); it never re-derives maths.
-using System.Diagnostics;
 using System.Numerics.Tensors;
-using Vae.Core.Data;
-using Vae.Core.Inference;
-using Vae.Core.IO;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 

@@ -3,11 +3,6 @@
 // divergence checks every step gets. Used by the Trainer, the benchmarks, the gradient-variance study and the tests.
 // Must not: choose data (batching, epochs, evaluation cadence belong to the Trainer) or allocate per step.
 using System.Numerics.Tensors;
-using Vae.Core.Inference;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Core.Training;
 

@@ -2,10 +2,8 @@
 // (Vector512, else Vector256) and over the rule (a struct type argument the JIT specialises and inlines), its tail a
 // zero-padded partial vector through the same formula, so every element gets the same float32 operations as
 // PyTorch's formulas. The weight-prior term is fused in. Owns: loops only. Must not: hold state or know step counts.
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Vae.Core.Numerics;
 
 namespace Vae.Core.Training;
 

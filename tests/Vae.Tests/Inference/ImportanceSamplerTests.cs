@@ -1,18 +1,20 @@
 // The parallel importance sampler (issue 11) against the reference Evaluator.LogLikelihood: the same noise gives the same
 // per-point estimates to rounding, for batch/chunk/tile sizes that do not divide N or K, and leaves the stream in the same place.
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Inference;
 
 public class ImportanceSamplerTests
 {
-    [Theory]
-    [InlineData(2, 7)]
-    [InlineData(1, 100)]
-    [InlineData(3, 1)]
+    /// <summary>Every pairing of 1..3 workers with tiles of 1 sample, 7 (divides neither K nor the chunk) and 100 (the chunk).</summary>
+    public static TheoryData<int, int> WorkersByTile()
+    {
+        var cases = new TheoryData<int, int>();
+        foreach (int threads in new[] { 1, 2, 3 })
+            foreach (int tile in new[] { 1, 7, 100 }) cases.Add(threads, tile);
+        return cases;
+    }
+
+    [Theory, MemberData(nameof(WorkersByTile))]
     public void Equals_the_reference_estimator_per_point_on_the_same_noise(int threads, int tileSamples)
     {
         var spec = new ModelSpec { D = 64, Dz = 4, EncoderHidden = [32], DecoderHidden = [24] };

@@ -1,9 +1,6 @@
 // Test ladder rung 4 for the conv layers: Conv2d -> BatchNorm(train) -> LeakyReLU -> ConvTranspose2d -> tanh against
 // PyTorch float64 autograd (fixtures/conv/convnet.json, made once by scripts/make_conv_fixture.py, seed 1501).
 using System.Text.Json;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Model;
 

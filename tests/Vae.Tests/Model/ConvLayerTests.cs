@@ -1,9 +1,6 @@
 // Conv2d, ConvTranspose2d, BatchNorm and LeakyReLU: the float32 layers (im2col + GEMM) against float64 direct loops,
 // forward values and analytic gradients (inputs and parameters) vs float64 central finite differences of the reference;
 // chunked GEMMs equal one big GEMM; backward accumulates.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Model;
 

@@ -1,6 +1,5 @@
 // Float64 direct-loop references for the convolution layers (no im2col, no GEMM: an independent formulation) and a
 // finite-difference gradient check driver shared by the layer and conv-VAE tests.
-using Vae.Core.Numerics;
 
 namespace Vae.Tests.Model;
 

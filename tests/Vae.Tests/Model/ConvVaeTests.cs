@@ -1,10 +1,6 @@
 // The convolutional VAE (TF CVAE shape) end to end: a float64 direct-loop reference of the whole model (ConvReference
 // layers), its bound vs the float32 engine, the engine's analytic gradient vs float64 central finite differences of the
 // reference (every tensor), and the engine vs PyTorch float64 (fixtures/conv/convvae_*.json, scripts/make_conv_fixture.py).
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
 
 namespace Vae.Tests.Model;
 

@@ -1,10 +1,6 @@
 // DCGAN gradient checks: the discriminator objective J_D w.r.t. θ_D and the generator's non-saturating objective J_G w.r.t.
 // θ_G (through the discriminator's input gradient), float32 engine against float64 central differences of an independent
 // direct-loop network (ConvReference: no im2col, no GEMM), batch norm in train mode; plus eval-mode sampling and the loss.
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Model;
 
@@ -75,12 +71,8 @@ public class DcganTests
         double j = step.DiscriminatorGradient(real, z, M, out _, out _);
         var fake = Tol.D(step.Generator.Output[..(M * Spec.D)].ToArray()); // G is not differentiated in J_D: its images are data here
         var th = Tol.D(step.ThetaD.Data); var x = Tol.D(real);
-        double J() => MeanLogSigmoid(Discriminator(th, x, M), +1) + MeanLogSigmoid(Discriminator(th, fake, M), -1);
-        Assert.True(Math.Abs(j - J()) < 1e-5 * (1 + Math.Abs(j)), $"J_D {j} vs reference {J()}");
-        var fd = ConvReference.CentralDifferences(th, J);
-        var g = Tol.D(step.GradD.Data);
-        foreach (var p in Spec.DiscriminatorLayout().Params)
-            Tol.Close($"dJ_D/d{p.Name}", fd.AsSpan(p.Offset, p.Length), g.AsSpan(p.Offset, p.Length), rel: 2e-3, abs: 1e-6);
+        AgreesWithReference("J_D", j, th, () => MeanLogSigmoid(Discriminator(th, x, M), +1) + MeanLogSigmoid(Discriminator(th, fake, M), -1),
+                            step.GradD.Data, Spec.DiscriminatorLayout());
     }
 
     [Fact]
@@ -89,12 +81,19 @@ public class DcganTests
         var step = Draw(32, out _, out var z);
         double j = step.GeneratorGradient(z, M);
         var th = Tol.D(step.ThetaG.Data); var thD = Tol.D(step.ThetaD.Data); var zd = Tol.D(z);
-        double J() => MeanLogSigmoid(Discriminator(thD, Generator(th, zd, M), M), +1);
-        Assert.True(Math.Abs(j - J()) < 1e-5 * (1 + Math.Abs(j)), $"J_G {j} vs reference {J()}");
-        var fd = ConvReference.CentralDifferences(th, J);
-        var g = Tol.D(step.GradG.Data);
-        foreach (var p in Spec.GeneratorLayout().Params)
-            Tol.Close($"dJ_G/d{p.Name}", fd.AsSpan(p.Offset, p.Length), g.AsSpan(p.Offset, p.Length), rel: 2e-3, abs: 1e-6);
+        AgreesWithReference("J_G", j, th, () => MeanLogSigmoid(Discriminator(thD, Generator(th, zd, M), M), +1),
+                            step.GradG.Data, Spec.GeneratorLayout());
+    }
+
+    /// <summary>The engine's objective j equals the float64 reference J(θ), and its gradient (float32) the float64 central
+    /// differences of J over θ, tensor by tensor of the layout.</summary>
+    static void AgreesWithReference(string name, double j, double[] theta, Func<double> J, float[] grad, ParameterLayout layout)
+    {
+        Assert.True(Math.Abs(j - J()) < 1e-5 * (1 + Math.Abs(j)), $"{name} {j} vs reference {J()}");
+        var fd = ConvReference.CentralDifferences(theta, J);
+        var g = Tol.D(grad);
+        foreach (var p in layout.Params)
+            Tol.Close($"d{name}/d{p.Name}", fd.AsSpan(p.Offset, p.Length), g.AsSpan(p.Offset, p.Length), rel: 2e-3, abs: 1e-6);
     }
 
     [Fact]

@@ -2,11 +2,6 @@
 // everywhere; oneDNN's native bf16 matmul where the CPU has it; oneDNN's fp32 matmul, the same code path, everywhere),
 // the fp32 fallback label, parsing errors, zero allocation per call, and a short bf16 training run against fp32.
 using Vae.Cli;
-using Vae.Core.Inference;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Tensors;
-using Vae.Core.Training;
 
 namespace Vae.Tests.Numerics;
 

@@ -2,13 +2,6 @@
 // naming the option, weights files keep the architecture, and a conv run writes the same run folder as an MLP run and
 // resumes from its checkpoint to the same bits (managed BLAS).
 using Vae.Cli;
-using Vae.Core.Data;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
-using Vae.Core.Training;
-using Vae.Tests.IO;
 
 namespace Vae.Tests.Runs;
 

@@ -1,10 +1,6 @@
 // `vae train --model dcgan` end to end on real MNIST (a few steps of a narrow DCGAN): the run folder's files, the checkpoint's
 // batch-norm running statistics, `vae sample` and the sample-quality reader on it; and the options a DCGAN refuses.
 using Vae.Cli;
-using Vae.Core.IO;
-using Vae.Core.Model;
-using Vae.Core.Numerics;
-using Vae.Core.Runs;
 using Vae.Tests.Cli;
 using Vae.Tests.Data;
 using TempDir = Vae.Tests.IO.TempDir;
@@ -51,6 +47,49 @@ public class GanRunTests
         var (evalCode, _, evalErr) = CliTests.Run("eval", "--run", run, "--k", "0");
         Assert.Equal(ExitCodes.Usage, evalCode);
         Assert.Contains("is a DCGAN run", evalErr);
+    }
+
+    /// <summary>Cancels when the log shows that step <paramref name="step"/>'s checkpoint point was reached (a kill at a known step).</summary>
+    sealed class CancelAt(string line, CancellationTokenSource cts) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.Contains(line) == true) cts.Cancel();
+        }
+    }
+
+    [RealDataFact("mnist")]
+    public void A_killed_dcgan_run_resumes_bit_exactly()
+    {
+        using var tmp = new TempDir();
+        var o = new GanOptions { Model = new DcganSpec { Dz = 5, G1 = 6, G2 = 4, D1 = 4, D2 = 6 }, BatchSize = 16, MaxTrainingSamples = 16 * 5, Seed = 7 };
+        GanRun.Train(o, tmp.Path, "gan", "straight", new ManagedBlas(), TextWriter.Null);
+
+        using var cts = new CancellationTokenSource();
+        var e = Assert.Throws<RunInterruptedException>(() =>
+            GanRun.Train(o, tmp.Path, "gan", "killed", new ManagedBlas(), new CancelAt("dcgan step 2/5", cts), resume: true, cancel: cts.Token));
+        Assert.Equal(2, e.Step);
+        Assert.False(File.Exists(tmp.File("gan/killed/metrics.json")));
+        // A changed option is refused instead of silently mixing two runs.
+        var other = Assert.Throws<ArgumentException>(() =>
+            GanRun.Train(o with { LearningRate = 1e-3 }, tmp.Path, "gan", "killed", new ManagedBlas(), TextWriter.Null, resume: true));
+        Assert.Contains("trained with other options", other.Message);
+
+        var log = new StringWriter();
+        var m = GanRun.Train(o, tmp.Path, "gan", "killed", new ManagedBlas(), log, resume: true);
+        Assert.Contains("resuming", log.ToString());
+        Assert.Equal(5, m.Steps);
+        var (_, a) = GanRun.Read(tmp.File("gan/straight"));
+        var (_, b) = GanRun.Read(tmp.File("gan/killed"));
+        foreach (var arr in a!.Floats) Assert.Equal(arr.Data, b!.GetFloats(arr.Name));
+        Assert.Equal(a.Counters, b!.Counters);
+        // The curve has each step once, with the same objectives (the seconds differ).
+        var ca = CurveCsv.Read(tmp.File("gan/straight/curve.csv")).Rows;
+        var cb = CurveCsv.Read(tmp.File("gan/killed/curve.csv")).Rows;
+        Assert.Equal(ca.Select(r => r[2]), cb.Select(r => r[2]));
+        Assert.Equal(ca.Select(r => r[4..]), cb.Select(r => r[4..]));
+        Assert.Throws<InvalidOperationException>(() => GanRun.Train(o, tmp.Path, "gan", "killed", new ManagedBlas(), TextWriter.Null, resume: true));
     }
 
     [Theory]
