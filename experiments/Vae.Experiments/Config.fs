@@ -78,12 +78,12 @@ module Budget =
     /// only show that everything runs; they are not results.
     let quick = { Name = "quick"; TrainSamples = 30_000L; EvalK = 20; EvalPoints = 200 }
 
-    /// The default: 120,000 samples (2 MNIST epochs) after the step-size selection (3 x 200 steps). Sized so that
-    /// sweep-dz's 20 configurations x 3 seeds need about 1,460 CPU-seconds by the per-step CPU time measured on the
-    /// shared 2-vCPU AVX2 host (MNIST ~17 ms, Frey Face ~5 ms per step with one MKL thread, under load): ~12 minutes on
-    /// 2 busy cores, less on quiet ones (README). Final evaluation: K=100 on the first 1000 test points (all of Frey
-    /// Face's 200).
-    let standard = { Name = "default"; TrainSamples = 120_000L; EvalK = 100; EvalPoints = 1000 }
+    /// The default: 100,000 samples (1.67 MNIST epochs) after the step-size selection (3 x 200 steps). Sized so that
+    /// sweep-dz's 20 configurations x 3 seeds finish in under 10 minutes on 2 quiet cores: at 120,000 samples the
+    /// whole grid took 10 min 8 s there (1,115 CPU-s, `/usr/bin/time -v dotnet fsi experiments/sweep-dz.fsx`, 2-vCPU
+    /// AVX2 host, nothing else running), about 0.9 s of it per 1,000 samples per point. Final evaluation: K=100 on the
+    /// first 1000 test points (all of Frey Face's 200).
+    let standard = { Name = "default"; TrainSamples = 100_000L; EvalK = 100; EvalPoints = 1000 }
 
     /// Twice the default's training samples (--budget double): the check that the default's conclusion holds.
     let doubled = { standard with Name = "double"; TrainSamples = 2L * standard.TrainSamples }

@@ -82,7 +82,7 @@ module Settings =
         o
 
     let private parser () =
-        let full = Option<bool>("--full", Description = "The paper's budget: 10^8 training samples per point, final log p(x) with K=5000 on the whole test set; default: 120,000 samples per point, K=100 on the first 1,000 test points. Env VAE_FULL=1.")
+        let full = Option<bool>("--full", Description = $"The paper's budget: 10^8 training samples per point, final log p(x) with K=5000 on the whole test set; default: {Budget.standard.TrainSamples:N0} samples per point, K={Budget.standard.EvalK} on the first {Budget.standard.EvalPoints:N0} test points. Env VAE_FULL=1.")
         let quick = Option<bool>("--quick", Description = "Smoke-run budget: 30,000 samples per point, K=20 on the first 200 test points (its numbers are not results).")
         let budget = Option<Budget>("--budget", Description = "Budget by name: quick | default | double (twice the default's samples) | full; --quick / --full are short for it.", HelpName = "NAME") |> checkedBy budgetNamed
         let shard = Option<int * int>("--shard", Description = "Run only every n-th point of the grid, starting at the i-th (1 <= i <= n); default: all points. Env VAE_SHARD.", HelpName = "i/n") |> checkedBy parseShard

@@ -68,7 +68,7 @@ let tests =
                 try parse [ "--help" ] [] |> ignore; "" with HelpRequested t -> t
             for o in [ "--full"; "--quick"; "--budget"; "--shard"; "--parallel"; "--blas-threads"; "--results"; "--data"; "--dry-run" ] do
                 Expect.stringContains text o $"help lists {o}"
-            Expect.stringContains text "default: 120,000 samples per point" "states the default budget"
+            Expect.stringContains text "default: 100,000 samples per point" "states the default budget"
             Expect.equal text Settings.usage "the usage text is the help"
         }
 
