@@ -38,17 +38,26 @@ public static class Png
         CheckSize(width, height, channels, pixels.Length);
         int stride = width * channels;
 
-        // Filter type 0 (None) on every row: the images are small and deflate handles the flat backgrounds well.
+        // Filter type 2 (Up: each byte minus the byte above it) on every row; the first row's "above" is zeros, so it is
+        // stored as is. Decoder-means grids vary smoothly down a column, so Up leaves deflate long runs of small values:
+        // the 579 x 579 MNIST manifold (Fig. 4) took 240 KB with filter None and about 177 KB with Up.
         byte[] idat;
         using (var compressed = new MemoryStream())
         {
             using (var z = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
             {
-                Span<byte> filter = [0];
+                var row = new byte[1 + stride];
+                row[0] = 2;
                 for (int y = 0; y < height; y++)
                 {
-                    z.Write(filter);
-                    z.Write(pixels.Slice(y * stride, stride));
+                    var cur = pixels.Slice(y * stride, stride);
+                    if (y == 0) cur.CopyTo(row.AsSpan(1));
+                    else
+                    {
+                        var above = pixels.Slice((y - 1) * stride, stride);
+                        for (int i = 0; i < stride; i++) row[1 + i] = unchecked((byte)(cur[i] - above[i]));
+                    }
+                    z.Write(row);
                 }
             }
             idat = compressed.ToArray();

@@ -210,6 +210,9 @@ public static class RunDriver
         metrics["TestLogPxz"] = test.LogPxz;
         metrics["TestKl"] = test.Kl;
         metrics["EvalRows"] = test.N;
+        // Training steps alone (batches, forward, backward, optimizer) per epoch: the speed of the model, without the
+        // curve points' held-out evaluations that SecondsPerEpoch includes (they dominate short runs).
+        metrics["StepSecondsPerEpoch"] = samplesNow > 0 ? trainer.Timings.StepSeconds * trainer.Data.Train.N / samplesNow : double.NaN;
         metrics["RunId"] = folder.RunId;
         metrics["Method"] = TrainingMethods.Label(o.Method);
         metrics["LogPxEstimator"] = ll is null ? "none" : Inference.LogPxEstimators.Label(estimator);
