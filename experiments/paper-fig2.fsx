@@ -2,8 +2,9 @@
 // log-spaced from 10^5 to the budget, 4 per decade), train (dashed: mean minibatch bound since the previous point)
 // and test (solid: the whole test set) curves, one panel per Dz: MNIST Dz in {3, 5, 10, 20, 200}, Frey Face Dz in
 // {2, 5, 10, 20}. Methods: AEVB (estimator B at the paper's settings, Adagrad step chosen per run) and wake-sleep
-// (the core's --method wake-sleep: the same encoder, decoder, optimizer, step-size selection and budget). Budgets: --quick 30,000 samples per run, default 10^6 (the x-axis spans 10^5..10^6),
-// --budget double 2 x 10^6, --full 10^8 (the paper's axis). A killed run resumes (run ids, checkpoints).
+// (the core's --method wake-sleep: the same encoder, decoder, optimizer, step-size selection and budget). Budgets: --quick 30,000 samples per run, default 500,000
+// (the x-axis spans 10^5..5 x 10^5; 10^6 was estimated at ~14.5 min on 2 quiet cores from the main job's per-step cost, too close to
+// the 15-minute target), --budget double 10^6, --full 10^8 (the paper's axis). A killed run resumes (run ids, checkpoints).
 // Run: dotnet fsi experiments/paper-fig2.fsx [--quick | --budget double | --full] [--parallel N] [--results DIR]
 // Writes results/paper-fig2/fig2.png, curves.csv, results.md / results.csv.
 #load "_build.fsx";;
@@ -15,9 +16,9 @@ open Vae.Experiments
 let samples =
     match settings.Budget.Name with
     | "quick" -> 30_000L
-    | "double" -> 2_000_000L
+    | "double" -> 1_000_000L
     | "full" -> 100_000_000L
-    | _ -> 1_000_000L
+    | _ -> 500_000L
 
 let aevb dataset dz = { Config.forDataset dataset baseline with Dz = dz; Estimator = Estimator.B; Seed = 1; TrainSamples = samples; CurvePerDecade = 4 }
 let wakeSleep dataset dz = { aevb dataset dz with Method = Method.WakeSleep }
