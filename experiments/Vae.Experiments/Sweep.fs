@@ -71,6 +71,10 @@ module Sweep =
         else $"{s:F1}s"
 
     /// The plan as printed before starting: budget, shard, parallelism, and each point with its state.
+    /// The progress line's log p(x): "not computed" for a run with K = 0 (its LogPx is NaN by design), never "NaN".
+    let private logPx (r: TrainResult) =
+        if Double.IsNaN r.LogPx then "log p(x) not computed (K = 0)" else $"log p(x) {r.LogPx:F2}"
+
     let describe (settings: Settings) (backend: Backend) (p: Plan) =
         let shard =
             match settings.Shard with
@@ -149,7 +153,7 @@ module Sweep =
                     Interlocked.Increment(&ran) |> ignore
                     let el = clock.Elapsed.TotalSeconds
                     let eta = el / float d * float (total - d)
-                    say $"[{d,3}/{total}] done  {pt.RunId} in {duration t.Elapsed.TotalSeconds}: test ELBO {out.TestElbo:F2}, log p(x) {out.LogPx:F2} (elapsed {duration el}, ETA {duration eta})"
+                    say $"[{d,3}/{total}] done  {pt.RunId} in {duration t.Elapsed.TotalSeconds}: test ELBO {out.TestElbo:F2}, {logPx out} (elapsed {duration el}, ETA {duration eta})"
                 with
                 | :? OperationCanceledException as e when cancel.IsCancellationRequested ->
                     let d = Interlocked.Increment(&finished)
