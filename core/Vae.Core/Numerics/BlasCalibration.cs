@@ -14,8 +14,17 @@ public sealed record BlasCalibrationResult(string Winner, IReadOnlyDictionary<st
     public string Note() =>
         "fastest by calibration on the 784-500-20 M=100 step's GEMMs: " +
         string.Join(", ", Ms.OrderBy(kv => kv.Value).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F2} ms"))) +
-        (FromCache ? $" (cached {MeasuredUtc:yyyy-MM-dd HH:mm}Z in {CacheFile})"
-                   : CacheFile is not null ? $" (measured now, cached in {CacheFile})" : $" (measured now; not cached: {CacheProblem})");
+        (FromCache ? $" (cached {MeasuredUtc:yyyy-MM-dd HH:mm}Z in {Shown(CacheFile)})"
+                   : CacheFile is not null ? $" (measured now, cached in {Shown(CacheFile)})" : $" (measured now; not cached: {CacheProblem})");
+
+    /// <summary>The cache file as written into manifests and committed tables: under the home folder as "~/...", so a
+    /// result names no machine's user or path.</summary>
+    public static string? Shown(string? file)
+    {
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return file is not null && home.Length > 1 && file.StartsWith(home + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? "~" + file[home.Length..] : file;
+    }
 }
 
 /// <summary>Measures and caches which provider is fastest here.</summary>

@@ -17,21 +17,36 @@ public static class SampleQuality
     public static string DefaultClassifierDir(string resultsRoot, ulong seed) => Path.Combine(resultsRoot, "classifier", $"mnist-mlp-seed{seed}");
 
     /// <summary>The classifier in <paramref name="dir"/>; if the folder holds none, trains one there with
-    /// <paramref name="options"/> and says so on <paramref name="log"/>.</summary>
+    /// <paramref name="options"/> and says so on <paramref name="log"/>. The folder's run lock makes concurrent callers
+    /// wait for one training; an unfinished classifier run left by a killed training (its manifest, no metrics, lock free)
+    /// is trained again; a folder holding anything else is refused, never overwritten.</summary>
     public static ClassifierRun EnsureClassifier(string dir, ClassifierOptions options, IBlas blas, TextWriter log)
     {
         if (ClassifierRun.Exists(dir)) return ClassifierRun.Load(dir);
-        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-            throw new IOException($"classifier folder '{Path.GetFullPath(dir)}' exists but holds no finished classifier run " +
-                                  $"({ClassifierRun.CheckpointFile} + {RunFolder.MetricsFile}); remove it or name another --classifier");
         string full = Path.GetFullPath(dir);
-        log.WriteLine($"no classifier at {full}: training one ({options.Model}, seed {options.Seed}, {options.Epochs} epochs, Adam {options.LearningRate})");
-        string parent = Path.GetDirectoryName(full)!; // the run folder is ROOT/EXPERIMENT/NAME like every run's
-        var folder = Directory.Exists(full) ? RunFolder.Open(full)
-                   : RunFolder.Create(Path.GetDirectoryName(parent) ?? parent, Path.GetFileName(parent), Path.GetFileName(full));
-        var run = ClassifierRun.Train(options, folder, blas, log);
+        if (Directory.Exists(full) && !IsUnfinishedClassifierRun(full))
+            throw new IOException($"classifier folder '{full}' exists but holds no finished classifier run " +
+                                  $"({ClassifierRun.CheckpointFile} + {RunFolder.MetricsFile}); remove it or name another --classifier");
+        Directory.CreateDirectory(full);
+        using var runLock = RunLock.Acquire(full, Timeout.InfiniteTimeSpan, holder => log.WriteLine($"{holder} is training the classifier in {full}: waiting for it"));
+        if (ClassifierRun.Exists(full)) return ClassifierRun.Load(full);
+        log.WriteLine(File.Exists(Path.Combine(full, RunFolder.ManifestFile))
+            ? $"unfinished classifier run in {full} (a killed training): training it again ({options.Model}, seed {options.Seed}, {options.Epochs} epochs)"
+            : $"no classifier at {full}: training one ({options.Model}, seed {options.Seed}, {options.Epochs} epochs, Adam {options.LearningRate})");
+        var run = ClassifierRun.Train(options, RunFolder.Open(full), blas, log);
         log.WriteLine($"classifier trained: test accuracy {run.TestAccuracy:P2}, saved in {full}");
         return run;
+    }
+
+    /// <summary>True when every entry of <paramref name="dir"/> is a classifier run's own file (an empty folder counts): its
+    /// manifest says kind "classifier", and nothing else but the checkpoint, the lock files and temp files is there.</summary>
+    static bool IsUnfinishedClassifierRun(string dir)
+    {
+        string manifest = Path.Combine(dir, RunFolder.ManifestFile);
+        if (File.Exists(manifest) && !File.ReadAllText(manifest).Contains($"\"{ClassifierRun.Kind}\"", StringComparison.Ordinal)) return false;
+        string[] own = [RunFolder.ManifestFile, ClassifierRun.CheckpointFile, RunLock.FileName, RunLock.HolderFile];
+        return Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName)
+                        .All(n => own.Contains(n) || n!.EndsWith(".tmp", StringComparison.Ordinal));
     }
 
     /// <summary>

@@ -108,4 +108,15 @@ public class BlasCalibrationTests
         Assert.Equal(14, BlasCalibration.StepShapes.Length);
         Assert.Equal(410.0, Math.Round(BlasCalibration.StepShapes.Sum(s => 2.0 * s.M * s.N * s.K) / 1e6), 0);
     }
+
+    [Fact]
+    public void The_cache_file_is_shown_under_the_home_folder_as_a_tilde_path()
+    {
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var r = new BlasCalibrationResult("openblas", new Dictionary<string, double> { ["openblas"] = 1.5, ["managed"] = 2.0 }, DateTime.UtcNow,
+                                          Path.Combine(home, ".cache", "vae", "blas-calibration-x.json"), FromCache: true, CacheProblem: null);
+        Assert.Contains("in ~/.cache/vae/blas-calibration-x.json)", r.Note());
+        Assert.DoesNotContain(home + "/", r.Note());
+        Assert.Equal("/elsewhere/c.json", BlasCalibrationResult.Shown("/elsewhere/c.json")); // outside the home folder: as is
+    }
 }

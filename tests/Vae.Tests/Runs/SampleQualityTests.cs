@@ -54,6 +54,20 @@ public class SampleQualityTests
         Assert.Contains("kind 'classifier'", e.Message);
     }
 
+    [RealDataFact("mnist")]
+    public void A_classifier_training_killed_before_its_metrics_is_trained_again()
+    {
+        using var tmp = new TempDir();
+        // What a killed training leaves: the manifest written at its start, a stale temp file, no checkpoint or metrics.
+        File.WriteAllText(tmp.File(RunFolder.ManifestFile), "{ \"Kind\": \"classifier\" }\n");
+        File.WriteAllText(tmp.File(".checkpoint.ckpt.123.abc.tmp"), "partial");
+        var log = new StringWriter();
+        var cls = SampleQuality.EnsureClassifier(tmp.Path, Quick, new ManagedBlas(), log);
+        Assert.Contains("unfinished classifier run", log.ToString());
+        Assert.True(ClassifierRun.Exists(tmp.Path));
+        Assert.InRange(cls.TestAccuracy, 0.5, 1.0);
+    }
+
     [Fact]
     public void A_folder_holding_something_else_is_not_overwritten_by_classifier_training()
     {
