@@ -17,8 +17,10 @@ open Vae.Core.Training
 type ReportData =
     { Root: string
       Runs: FinishedRun list
-      Frame: Frame<string, string>
-      Curves: Frame<int, string> }
+      /// Per experiment: its runs' frame (key: run id) and curves. Run ids are unique within an experiment only (the
+      /// same config trained by two experiments, e.g. sweep-dz and frey-blas, has the same id), so frames are not merged.
+      Frames: Map<string, Frame<string, string>>
+      Curves: Map<string, Frame<int, string>> }
 
 module Report =
     let MarkdownFile = "REPORT.md"
@@ -31,7 +33,10 @@ module Report =
     /// Every finished run under root.
     let gather (root: string) =
         let runs = RunStore.finishedDirs root None |> List.map RunStore.read |> Tables.sortRuns
-        { Root = root; Runs = runs; Frame = Tables.runs runs; Curves = Tables.curves runs }
+        let byExp = runs |> List.groupBy (fun r -> r.Experiment)
+        { Root = root; Runs = runs
+          Frames = byExp |> List.map (fun (e, rs) -> e, Tables.runs rs) |> Map.ofList
+          Curves = byExp |> List.map (fun (e, rs) -> e, Tables.curves rs) |> Map.ofList }
 
     /// Experiments in report order: the main one first, then by name.
     let experiments (d: ReportData) =
@@ -39,7 +44,7 @@ module Report =
 
     let private runsOf (d: ReportData) (exp: string) = d.Runs |> List.filter (fun r -> r.Experiment = exp)
     let private frameOf (d: ReportData) (exp: string) =
-        d.Frame |> Frame.filterRowValues (fun r -> r.GetAs<string> "Experiment" = exp)
+        d.Frames[exp]
 
     /// The anchor of a run's figures (the run-id cells of every table link here).
     let anchor (runId: string) = "run-" + runId
@@ -94,7 +99,8 @@ module Report =
     /// line per series (estimator A dashed, B solid; settings that vary), mean over seeds with ±sd error bars.
     let curveChart (d: ReportData) (exp: string) =
         let runs = runsOf d exp
-        let useTest = d.Curves.RowCount > 0 && Tables.curveOf (runs.Head.RunId) "samples" "test_elbo" d.Curves |> List.isEmpty |> not
+        let curves = d.Curves[exp]
+        let useTest = curves.RowCount > 0 && Tables.curveOf (runs.Head.RunId) "samples" "test_elbo" curves |> List.isEmpty |> not
         let y = if useTest then "test_elbo" else "train_elbo"
         let seriesKeys = runs |> List.map (fun r -> label runs r) |> List.distinct
         let ps = panels runs
@@ -105,7 +111,7 @@ module Report =
                 |> List.groupBy (fun r -> Tables.setting r, Tables.series r)
                 |> List.map (fun (_, srs) ->
                     let name = label runs srs.Head
-                    let pts = seedCurve d.Curves y srs
+                    let pts = seedCurve curves y srs
                     let sd = pts |> List.map (fun (_, _, s) -> if Double.IsFinite s then s else 0.0)
                     Chart.Line(
                         x = (pts |> List.map (fun (x, _, _) -> x)),

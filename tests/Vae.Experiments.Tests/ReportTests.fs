@@ -84,6 +84,19 @@ let tests =
             Expect.equal (count @"\| mnist/dynamic-binarized \| \d+ \| 1 \| [AB] \|" text) 6 "6 MNIST rows (Dz 2,3,5 x A,B), each once"
         }
 
+        test "The_same_config_trained_by_two_experiments_is_reported_under_each" {
+            // Run ids are unique within an experiment only: frey-blas trains sweep-dz's Frey Face configs again (same ids).
+            use tmp = new TempDir()
+            populateWith 1 tmp.Path
+            let frey = [ for est in [ Estimator.A; Estimator.B ] -> { Config.forDataset "frey-face" Config.baseline with Dz = 2; Estimator = est; TrainSamples = 1000L } ]
+            Sweep.run quiet { settingsFor tmp.Path with Seeds = Some 1 } (CountingBackend().Backend) "frey-blas-openblas" frey |> ignore
+            let md, _ = Report.write tmp.Path
+            let text = File.ReadAllText md
+            Expect.stringContains text "## frey-blas-openblas" "the second experiment's section"
+            Expect.stringContains text "## sweep-dataset" "the first experiment's section"
+            Expect.isGreaterThanOrEqual (count (Regex.Escape(Config.runId frey[0])) text) 2 "the shared run id appears in both sections"
+        }
+
         test "Runs_of_other_kinds_are_left_out_of_the_report" {
             use tmp = new TempDir()
             populateWith 1 tmp.Path
