@@ -101,6 +101,21 @@ let tests =
             Expect.equal (be.Calls, r.Runs.Length) (12, 12) "24 entries, 12 configs"
         }
 
+        test "A_run_without_log_px_is_reported_as_not_computed_never_as_NaN" {
+            use tmp = new TempDir()
+            let inner = CountingBackend().Backend
+            let noLogPx =
+                { inner with
+                    Run = fun ctx c ->
+                        inner.Run ctx c |> ignore
+                        CoreBackend.resultOf c 784 250 -120.0 -121.0 nan 0.1 5 0.04 "fake" }
+            let lines = System.Collections.Generic.List<string>()
+            Sweep.run lines.Add (settingsFor tmp.Path) noLogPx "e" [ dzGrid[0] ] |> ignore
+            let text = String.concat "\n" lines
+            Expect.stringContains text "log p(x) not computed (K = 0)" "the progress line says so"
+            Expect.isFalse (text.Contains "NaN") "no NaN printed"
+        }
+
         test "Dry_run_prints_the_plan_and_trains_nothing" {
             use tmp = new TempDir()
             let be = CountingBackend()

@@ -73,9 +73,15 @@ public static class GanRun
         var batches = new BatchIterator(data.Train, o.BatchSize, o.Seed, binarize: false);
         long start = saved is null ? 0 : Restore(saved, step, batches);
         double secondsBefore = 0;
+        var last = new double[4]; // the last curve point's averages: the metrics of a run resumed at its final step
         var curve = saved is null
             ? folder.CreateCurve("curve.csv", CurveFields)
-            : CurveCsv.Resume(folder.File("curve.csv"), CurveFields, row => { bool keep = row[2] <= start; if (keep) secondsBefore = row[3]; return keep; });
+            : CurveCsv.Resume(folder.File("curve.csv"), CurveFields, row =>
+              {
+                  bool keep = row[2] <= start;
+                  if (keep) (secondsBefore, last) = (row[3], row[4..]);
+                  return keep;
+              });
         if (saved is null) folder.WriteManifest(new { Kind, Options = o, Model = o.Model.ToString(), Data = data.Describe(), Blas = blas.Describe() });
         else log.WriteLine($"resuming {folder.Path} at step {start}");
         var x = new float[o.BatchSize * data.D];
@@ -83,7 +89,6 @@ public static class GanRun
         long every = Math.Max(1, Math.Min(batches.BatchesPerEpoch, (total + 9) / 10));
         var sw = Stopwatch.StartNew();
         double sd = 0, sg = 0, pr = 0, pf = 0; int count = 0;
-        var last = saved is null ? new double[4] : [.. CurveCsv.Read(curve.Path).Rows[^1][4..]];
         for (long s = start + 1; s <= total; s++)
         {
             batches.Next(x);

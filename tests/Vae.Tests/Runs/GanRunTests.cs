@@ -90,6 +90,12 @@ public class GanRunTests
         Assert.Equal(ca.Select(r => r[2]), cb.Select(r => r[2]));
         Assert.Equal(ca.Select(r => r[4..]), cb.Select(r => r[4..]));
         Assert.Throws<InvalidOperationException>(() => GanRun.Train(o, tmp.Path, "gan", "killed", new ManagedBlas(), TextWriter.Null, resume: true));
+
+        // Killed after the last checkpoint but before metrics.json: resuming trains nothing and reports the last curve point.
+        File.Delete(tmp.File("gan/killed/metrics.json"));
+        var again = GanRun.Train(o, tmp.Path, "gan", "killed", new ManagedBlas(), TextWriter.Null, resume: true);
+        Assert.Equal((m.DiscriminatorObjective, m.GeneratorObjective, m.RealProbability, m.FakeProbability),
+                     (again.DiscriminatorObjective, again.GeneratorObjective, again.RealProbability, again.FakeProbability));
     }
 
     [Theory]

@@ -103,6 +103,9 @@ public class MethodTests
         var metrics = JsonNode.Parse(File.ReadAllText(folder.File("metrics.json")))!;
         Assert.Equal(label, (string)metrics["Method"]!);
         Assert.Equal(finalEstimator, (string)metrics["LogPxEstimator"]!);
+        // The steps alone per epoch: positive, and at most the whole training time per epoch (which adds the curve's evaluations).
+        double steps = (double)metrics["StepSecondsPerEpoch"]!;
+        Assert.True(steps > 0 && steps <= r.SecondsPerEpoch, $"StepSecondsPerEpoch {steps}, SecondsPerEpoch {r.SecondsPerEpoch}");
         Assert.True(double.IsFinite(r.LogPx) && double.IsFinite(r.TestElbo), $"log p(x) {r.LogPx}, test ELBO {r.TestElbo}");
 
         var hmc = RunInspection.Evaluate(folder.Path, 40, new ManagedBlas(), limit: 20, data: data, estimator: LogPxEstimator.Hmc);
